@@ -1,0 +1,114 @@
+# shellcheck shell=bash
+# Shared helpers for the lab entry point and its services. Sourced, never run.
+
+LAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Per-checkout state (data dirs, pid files, generated secrets); removed by nothing but the operator.
+LAB_STATE=${DSAAS_LAB_STATE:-$LAB_ROOT/.lab}
+# Cross-checkout cache of slow-to-build things (provisioned AD, images, binaries), keyed by version.
+LAB_CACHE=${DSAAS_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dsaas-lab}
+LAB_VENV=${DSAAS_VENV:-$LAB_ROOT/.venv}
+LAB_PYTHON_VERSION=3.13
+LAB_LOG=$LAB_STATE/logs
+
+lab_say() { printf '[lab] %s\n' "$*" >&2; }
+lab_die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
+
+lab_dirs() { mkdir -p "$LAB_STATE" "$LAB_CACHE" "$LAB_LOG" "$LAB_STATE/secrets" "$LAB_STATE/run"; chmod 700 "$LAB_STATE/secrets"; }
+
+# Debian packages, installed once; apt-get update only when something is missing.
+lab_apt() {
+  local missing=() p
+  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  lab_say "installing Debian packages: ${missing[*]}"
+  apt-get update -q >"$LAB_LOG/apt-update.log" 2>&1 || lab_die "apt-get update failed (see $LAB_LOG/apt-update.log)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \
+    >"$LAB_LOG/apt-install.log" 2>&1 || lab_die "apt-get install ${missing[*]} failed (see $LAB_LOG/apt-install.log)"
+}
+
+# The project's Python toolchain: a venv from requirements.txt, rebuilt only when that file changes.
+lab_python() {
+  local py stamp want
+  for py in "python$LAB_PYTHON_VERSION" "$HOME/.pyenv/versions/$LAB_PYTHON_VERSION"*/bin/python3; do
+    command -v "$py" >/dev/null 2>&1 && "$py" -c 'import sys; assert sys.version_info[:2] >= (3, 12)' 2>/dev/null && break
+    py=""
+  done
+  [ -n "$py" ] || lab_die "no Python $LAB_PYTHON_VERSION found (ansible-core 2.21 needs Python >= 3.12)"
+  want=$(cat "$LAB_ROOT/requirements.txt" | sha256sum | cut -c1-16)
+  stamp="$LAB_VENV/.requirements-$want"
+  lab_collection_link
+  [ -e "$stamp" ] && return 0
+  lab_say "creating the Python environment in ${LAB_VENV#"$LAB_ROOT"/} (requirements.txt)"
+  [ -x "$LAB_VENV/bin/python" ] || "$py" -m venv "$LAB_VENV" || lab_die "venv creation failed"
+  "$LAB_VENV/bin/pip" install -q -r "$LAB_ROOT/requirements.txt" >"$LAB_LOG/pip.log" 2>&1 \
+    || lab_die "pip install -r requirements.txt failed (see $LAB_LOG/pip.log)"
+  rm -f "$LAB_VENV"/.requirements-* && touch "$stamp"
+}
+
+# ansible.cfg's collections_path finds this checkout as dsaas.platform through this link.
+lab_collection_link() {
+  local link="$LAB_ROOT/.ansible/collections/ansible_collections/dsaas/platform"
+  [ "$(readlink "$link" 2>/dev/null)" = "$LAB_ROOT" ] && return 0
+  mkdir -p "$(dirname "$link")" && ln -sfn "$LAB_ROOT" "$link"
+}
+
+# A secret generated once per lab and kept in the state directory (never in the repository).
+lab_secret() {
+  local f="$LAB_STATE/secrets/$1"
+  if [ ! -s "$f" ]; then
+    # AD password policy wants upper, lower, digit and symbol.
+    printf 'Lab-%s-9x' "$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 16)" >"$f"
+    chmod 600 "$f"
+  fi
+  cat "$f"
+}
+
+# The lab CA that every TLS service of the lab presents certificates from.
+lab_ca() {
+  local d="$LAB_STATE/ca"
+  [ -s "$d/ca.pem" ] && return 0
+  mkdir -p "$d" && chmod 700 "$d"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=dsaas lab CA" \
+    -keyout "$d/ca.key" -out "$d/ca.pem" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+    >"$LAB_LOG/ca.log" 2>&1 || lab_die "creating the lab CA failed (see $LAB_LOG/ca.log)"
+  chmod 644 "$d/ca.pem"
+}
+
+# lab_cert NAME SAN-LIST: a 2048-bit server certificate signed by the lab CA, e.g. DNS:x,IP:127.0.0.1
+lab_cert() {
+  local name=$1 san=$2 d="$LAB_STATE/ca"
+  lab_ca
+  [ -s "$d/$name.pem" ] && return 0
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=${san%%,*}" -keyout "$d/$name.key" -out "$d/$name.csr" \
+    >>"$LAB_LOG/ca.log" 2>&1 || lab_die "certificate request for $name failed"
+  openssl x509 -req -in "$d/$name.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 825 \
+    -extfile <(printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "${san#*,}") \
+    -out "$d/$name.pem" >>"$LAB_LOG/ca.log" 2>&1 || lab_die "signing the certificate for $name failed"
+  chmod 600 "$d/$name.key"
+}
+
+# lab_port_open PORT [HOST]: true when something accepts TCP connections there.
+lab_port_open() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
+
+# lab_wait_port PORT SECONDS WHAT
+lab_wait_port() {
+  local i
+  for ((i = 0; i < $2 * 5; i++)); do lab_port_open "$1" && return 0; sleep 0.2; done
+  return 1
+}
+
+# lab_pid_alive PIDFILE
+lab_pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# lab_stop_pidfile PIDFILE NAME: stop exactly the process this lab started.
+lab_stop_pidfile() {
+  local pid i
+  lab_pid_alive "$1" || { rm -f "$1"; return 0; }
+  pid=$(cat "$1")
+  kill "$pid" 2>/dev/null
+  for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
+  rm -f "$1"
+  lab_say "$2 stopped"
+}
