@@ -1,0 +1,83 @@
+# -*- coding: utf-8 -*-
+"""Shared fixtures for the tests that run against the lab's real services (lab/lab up)."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+LAB_STATE = os.environ.get('DSAAS_LAB_STATE') or os.path.join(ROOT, '.lab')
+VENV_BIN = os.path.dirname(sys.executable)
+
+
+def lab_secret(name):
+    path = os.path.join(LAB_STATE, 'secrets', name)
+    if not os.path.exists(path):
+        pytest.skip('lab secret %s missing: run lab/lab up first' % name)
+    with open(path) as handle:
+        return handle.read().strip()
+
+
+def lab_is_up(service):
+    result = subprocess.run([os.path.join(ROOT, 'lab', 'lab'), 'status', service],
+                            capture_output=True, text=True, check=False)
+    return result.returncode == 0
+
+
+def require_lab(service):
+    if not lab_is_up(service):
+        pytest.skip('lab service %s is not up (lab/lab up %s)' % (service, service))
+
+
+class PlaybookRun:
+    def __init__(self, completed):
+        self.rc = completed.returncode
+        self.output = completed.stdout + completed.stderr
+
+    def recap(self):
+        """changed/failed counts of the PLAY RECAP line for localhost."""
+        for line in self.output.splitlines():
+            if line.startswith('localhost') and 'ok=' in line:
+                return dict(part.split('=') for part in line.split()[2:])
+        raise AssertionError('no PLAY RECAP in output:\n' + self.output)
+
+
+def run_playbook(playbook, extra_vars=None, *args):
+    """ansible-playbook from the checkout, on the lab inventory, with optional extra vars (JSON)."""
+    cmd = [os.path.join(VENV_BIN, 'ansible-playbook'), '-i', os.path.join(ROOT, 'inventories', 'lab'),
+           os.path.join(ROOT, playbook)]
+    if extra_vars is not None:
+        cmd += ['-e', json.dumps(extra_vars)]
+    cmd += list(args)
+    env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0', DSAAS_LAB_STATE=LAB_STATE)
+    return PlaybookRun(subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env,
+                                      check=False, timeout=600))
+
+
+@pytest.fixture
+def lab_ad():
+    """The lab inventory's AD connection with real values (the same dict preflight uses)."""
+    require_lab('samba-ad')
+    return {
+        'servers': ['ldaps://127.0.0.1:636'],
+        'tls_mode': 'ldaps',
+        'ca_file': os.path.join(LAB_STATE, 'ca', 'ca.pem'),
+        'bind_user': 'svc-dsaas-bind@lab.dsaas.test',
+        'bind_password': lab_secret('ad-bind'),
+        'timeout': 5,
+    }
+
+
+@pytest.fixture
+def lab_postgresql():
+    require_lab('postgresql')
+    return {
+        'host': '127.0.0.1',
+        'port': 55432,
+        'user': 'dsaas',
+        'password': lab_secret('pg-dsaas'),
+        'database': 'dsaas',
+        'ssl_mode': 'disable',
+    }

@@ -1,0 +1,151 @@
+# -*- coding: utf-8 -*-
+"""The preflight layer against the lab's real Samba AD DC and PostgreSQL.
+
+Each bad input of the foundation issue must fail in one line that names the peer, the address and
+the cause, with no traceback and no secret in the output.
+"""
+import socket
+import subprocess
+
+import pytest
+
+from conftest import run_playbook
+
+PLAYBOOK = 'playbooks/preflight.yml'
+
+
+def failure_message(run):
+    """The one-line `msg` of the failed task."""
+    assert run.rc != 0, run.output
+    lines = [line for line in run.output.splitlines() if '"msg":' in line or line.startswith('fatal:')]
+    assert lines, run.output
+    assert 'Traceback' not in run.output, run.output
+    return run.output
+
+
+def test_preflight_green_on_the_lab(lab_ad, lab_postgresql):
+    run = run_playbook(PLAYBOOK)
+    assert run.rc == 0, run.output
+    assert run.recap()['failed'] == '0'
+    assert run.recap()['changed'] == '0'
+    assert 'bound as' in run.output and 'svc-dsaas-bind' in run.output
+    assert lab_ad['bind_password'] not in run.output
+
+
+def test_preflight_check_mode_is_green_and_changes_nothing(lab_ad, lab_postgresql):
+    run = run_playbook(PLAYBOOK, None, '--check', '--diff')
+    assert run.rc == 0, run.output
+    assert run.recap()['changed'] == '0'
+
+
+def test_ad_port_closed(lab_ad):
+    closed = socket.socket()
+    closed.bind(('127.0.0.1', 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    run = run_playbook(PLAYBOOK, {'dsaas_ad': dict(lab_ad, servers=['ldaps://127.0.0.1:%d' % port]),
+                                  'dsaas_postgresql': None})
+    assert 'AD ldaps://127.0.0.1:%d: connection refused' % port in failure_message(run)
+
+
+def test_ad_wrong_host(lab_ad):
+    run = run_playbook(PLAYBOOK, {'dsaas_ad': dict(lab_ad, servers=['ldaps://dc-missing.invalid']),
+                                  'dsaas_postgresql': None})
+    assert "AD ldaps://dc-missing.invalid:636: host name 'dc-missing.invalid' does not resolve" \
+        in failure_message(run)
+
+
+def test_ad_silent_peer_times_out(lab_ad):
+    silent = socket.socket()
+    silent.bind(('127.0.0.1', 0))
+    silent.listen(1)  # accepts in the kernel, never answers the TLS handshake
+    port = silent.getsockname()[1]
+    try:
+        run = run_playbook(PLAYBOOK, {'dsaas_ad': dict(lab_ad, servers=['ldaps://127.0.0.1:%d' % port], timeout=2),
+                                      'dsaas_postgresql': None})
+    finally:
+        silent.close()
+    assert 'AD ldaps://127.0.0.1:%d: no answer within 2 s (timeout)' % port in failure_message(run)
+
+
+def test_ad_failover_to_the_second_server(lab_ad):
+    run = run_playbook(PLAYBOOK, {'dsaas_ad': dict(lab_ad, servers=['ldaps://127.0.0.1:1', 'ldaps://127.0.0.1:636']),
+                                  'dsaas_postgresql': None})
+    assert run.rc == 0, run.output
+    assert 'AD ldaps://127.0.0.1:636: bound as' in run.output
+
+
+def test_ad_wrong_password(lab_ad):
+    wrong = 'Not-The-Password-42'
+    run = run_playbook(PLAYBOOK, {'dsaas_ad': dict(lab_ad, bind_password=wrong), 'dsaas_postgresql': None})
+    output = failure_message(run)
+    assert 'AD ldaps://127.0.0.1:636: bind rejected for svc-dsaas-bind@lab.dsaas.test (invalid credentials)' in output
+    assert wrong not in output
+
+
+def test_ad_without_tls_is_refused_by_design(lab_ad):
+    run = run_playbook(PLAYBOOK, {'dsaas_ad': dict(lab_ad, servers=['127.0.0.1:389'], tls_mode='none'),
+                                  'dsaas_postgresql': None})
+    assert 'TLS is required by design' in failure_message(run)
+
+
+def test_ad_ldaps_on_the_plain_port(lab_ad):
+    run = run_playbook(PLAYBOOK, {'dsaas_ad': dict(lab_ad, servers=['ldaps://127.0.0.1:389']),
+                                  'dsaas_postgresql': None})
+    assert 'AD ldaps://127.0.0.1:389: the server did not answer in TLS' in failure_message(run)
+    assert 'TLS is required' in run.output
+
+
+def test_ad_starttls_works(lab_ad):
+    run = run_playbook(PLAYBOOK, {'dsaas_ad': dict(lab_ad, servers=['ldap://127.0.0.1']),
+                                  'dsaas_postgresql': None})
+    assert run.rc == 0, run.output
+    assert 'AD ldap://127.0.0.1:389: bound as' in run.output
+
+
+def test_ad_ca_file_missing(lab_ad, tmp_path):
+    missing = str(tmp_path / 'corp-ca.pem')
+    run = run_playbook(PLAYBOOK, {'dsaas_ad': dict(lab_ad, ca_file=missing), 'dsaas_postgresql': None})
+    assert 'AD: CA file %s not found' % missing in failure_message(run)
+
+
+def test_ad_ca_file_of_another_ca(lab_ad, tmp_path):
+    other = tmp_path / 'other-ca.pem'
+    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=other CA',
+                    '-keyout', str(tmp_path / 'other-ca.key'), '-out', str(other)], check=True, capture_output=True)
+    run = run_playbook(PLAYBOOK, {'dsaas_ad': dict(lab_ad, ca_file=str(other)), 'dsaas_postgresql': None})
+    output = failure_message(run)
+    assert 'AD ldaps://127.0.0.1:636: TLS certificate not trusted (certificate verify failed' in output
+
+
+def test_ad_certificate_must_name_the_server(lab_ad):
+    # The lab certificate names 127.0.0.1, localhost and dc1.lab.dsaas.test, not 127.0.0.2.
+    run = run_playbook(PLAYBOOK, {'dsaas_ad': dict(lab_ad, servers=['ldaps://127.0.0.2:636']),
+                                  'dsaas_postgresql': None})
+    output = failure_message(run)
+    assert 'AD ldaps://127.0.0.2:636:' in output
+    assert 'mismatch' in output or 'connection refused' in output
+
+
+def test_postgresql_wrong_password(lab_postgresql):
+    wrong = 'Not-The-Password-42'
+    run = run_playbook(PLAYBOOK, {'dsaas_ad': None, 'dsaas_postgresql': dict(lab_postgresql, password=wrong)})
+    output = failure_message(run)
+    assert 'PostgreSQL 127.0.0.1:55432 (database dsaas, user dsaas):' in output
+    assert 'password authentication failed' in output
+    assert wrong not in output
+
+
+def test_postgresql_port_closed(lab_postgresql):
+    run = run_playbook(PLAYBOOK, {'dsaas_ad': None, 'dsaas_postgresql': dict(lab_postgresql, port=1)})
+    output = failure_message(run)
+    assert 'PostgreSQL 127.0.0.1:1 (database dsaas, user dsaas):' in output
+    assert 'Connection refused' in output
+
+
+@pytest.mark.parametrize('bad, expected', [
+    ({'servers': 'x'}, "missing required arguments: bind_password, bind_user"),
+])
+def test_role_argument_spec_rejects_incomplete_ad(bad, expected):
+    run = run_playbook(PLAYBOOK, {'dsaas_ad': bad, 'dsaas_postgresql': None})
+    assert expected in failure_message(run)
