@@ -169,6 +169,12 @@ def describe_open_error(server, exc, timeout):
     if 'name or service not known' in lowered or 'nodename nor servname' in lowered \
             or 'temporary failure in name resolution' in lowered or 'no address associated' in lowered:
         return "%s: host name '%s' does not resolve" % (where, server.host)
+    if 'invalid server address' in lowered:
+        return "%s: host name '%s' does not resolve" % (where, server.host)
+    if 'ssl wrapping error' in lowered and ('reset by peer' in lowered or 'eof' in lowered):
+        # A plain LDAP server drops a TLS ClientHello: the classic "LDAPS on port 389".
+        return ('%s: the server did not answer in TLS (a plain-LDAP port?); TLS is required: '
+                'use the LDAPS port or tls_mode=starttls' % where)
     if 'wrong version number' in lowered or 'unexpected eof' in lowered or 'record layer failure' in lowered \
             or 'packet length too long' in lowered or 'unknown protocol' in lowered:
         return ('%s: the server did not answer in TLS (a plain-LDAP port?); TLS is required: '
@@ -302,12 +308,40 @@ def root_dse(ad):
     return dict((key, _first(entry.get(key))) for key in attributes)
 
 
-def who_am_i(ad):
-    """The identity the directory sees for this bind (RFC 4532), without the 'u:' prefix."""
+def account_filter(bind_user):
+    """(base, scope, filter) that finds the bind account's own entry under a naming context."""
+    if '\\' in bind_user:
+        return None, 'subtree', '(sAMAccountName=%s)' % escape_filter(bind_user.split('\\', 1)[1])
+    if '@' in bind_user:
+        return None, 'subtree', '(userPrincipalName=%s)' % escape_filter(bind_user)
+    if '=' in bind_user:
+        return bind_user, 'base', '(objectClass=*)'
+    return None, 'subtree', '(sAMAccountName=%s)' % escape_filter(bind_user)
+
+
+def escape_filter(value):
+    """RFC 4515 escaping of a value placed in a search filter."""
+    out = []
+    for char in value:
+        if char in '\\*()\x00':
+            out.append('\\%02x' % ord(char))
+        else:
+            out.append(char)
+    return ''.join(out)
+
+
+def bound_identity(ad, bind_user, naming_context):
+    """The DN of the bound account: RFC 4532 Who am I where supported (Samba lacks it), else a search."""
     identity = ad.connection.extend.standard.who_am_i()
-    if identity and identity.startswith('u:'):
-        identity = identity[2:]
-    return identity
+    if identity:
+        return identity[2:] if identity.startswith('u:') else identity
+    base, scope, search_filter = account_filter(bind_user)
+    conn = ad.connection
+    scope = ldap3.BASE if scope == 'base' else ldap3.SUBTREE
+    if conn.search(base or naming_context, search_filter, search_scope=scope, attributes=['distinguishedName'],
+                   size_limit=2) and conn.entries:
+        return conn.entries[0].entry_dn
+    return bind_user
 
 
 def _first(value):

@@ -73,10 +73,12 @@ tls:
   type: dict
   sample: {version: TLSv1.3, cipher: TLS_AES_256_GCM_SHA384}
 bound_as:
-  description: The identity the directory sees for the bind (RFC 4532 Who am I).
+  description:
+    - The identity the directory sees for the bind (RFC 4532 Who am I), or the DN of the bind
+      account where the server does not answer Who am I.
   returned: success
   type: str
-  sample: CORP\svc-jupyterhub
+  sample: CN=svc-jupyterhub,OU=Service Accounts,DC=corp,DC=example
 naming_context:
   description: The domain's default naming context, a natural search base.
   returned: success
@@ -96,7 +98,7 @@ from ansible_collections.dsaas.platform.plugins.module_utils.ad import (
     ADConnectionError,
     ad_connect,
     root_dse,
-    who_am_i,
+    bound_identity,
 )
 
 
@@ -113,7 +115,7 @@ def main():
             server=ad.server.uri,
             tried=ad.tried,
             tls=ad.tls,
-            bound_as=who_am_i(ad),
+            bound_as=bound_identity(ad, module.params['bind_user'], dse.get('defaultNamingContext')),
             naming_context=dse.get('defaultNamingContext'),
             dns_host_name=dse.get('dnsHostName'),
         )

@@ -103,7 +103,9 @@ SERVER = ADServer('dc1.corp.example', 636, 'ldaps')
                                      "Hostname mismatch, certificate is not valid for 'dc1.corp.example'."),
      'TLS certificate not trusted'),
     (ssl.SSLError(1, '[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1028)'), 'TLS is required'),
-    (OSError('socket ssl wrapping error: [Errno 104] Connection reset by peer'), 'cannot connect'),
+    (OSError('socket ssl wrapping error: [Errno 104] Connection reset by peer'), 'did not answer in TLS'),
+    (ValueError('invalid server address'), "host name 'dc1.corp.example' does not resolve"),
+    (OSError('socket connection error while opening: [Errno 113] No route to host'), 'cannot connect (socket'),
 ])
 def test_describe_open_error(exc, expected):
     message = describe_open_error(SERVER, exc, 7)
@@ -121,3 +123,24 @@ def test_connect_without_ldap3(monkeypatch):
 def test_spec_marks_password_no_log():
     assert ad.AD_CONNECTION_SPEC['bind_password']['no_log'] is True
     assert ad.AD_CONNECTION_SPEC['validate_certs']['default'] is True
+
+
+@pytest.mark.parametrize('value, expected', [
+    ('alice', 'alice'),
+    ('a*b', 'a\\2ab'),
+    ('(x)', '\\28x\\29'),
+    ('back\\slash', 'back\\5cslash'),
+    ('nul\x00', 'nul\\00'),
+])
+def test_escape_filter(value, expected):
+    assert ad.escape_filter(value) == expected
+
+
+@pytest.mark.parametrize('bind_user, expected', [
+    ('svc@corp.example', (None, 'subtree', '(userPrincipalName=svc@corp.example)')),
+    ('CORP\\svc', (None, 'subtree', '(sAMAccountName=svc)')),
+    ('CN=svc,OU=Service,DC=corp', ('CN=svc,OU=Service,DC=corp', 'base', '(objectClass=*)')),
+    ('svc*', (None, 'subtree', '(sAMAccountName=svc\\2a)')),
+])
+def test_account_filter(bind_user, expected):
+    assert ad.account_filter(bind_user) == expected
