@@ -157,11 +157,11 @@ def describe_open_error(server, exc, timeout):
     text = one_line(exc)
     lowered = text.lower()
     where = '%s %s' % (PEER, server.uri)
+    if "doesn't match" in lowered or 'hostname mismatch' in lowered or 'ip address mismatch' in lowered:
+        return "%s: TLS certificate does not name '%s' (hostname mismatch)" % (where, server.host)
     if 'certificate verify failed' in lowered or 'certificate_verify_failed' in lowered:
         reason = text.split('certificate verify failed:')[-1].split('(_ssl')[0].strip(' )]')
         return '%s: TLS certificate not trusted (certificate verify failed: %s)' % (where, reason or 'unknown')
-    if "doesn't match" in lowered or 'hostname mismatch' in lowered or 'ip address mismatch' in lowered:
-        return "%s: TLS certificate does not name '%s' (hostname mismatch)" % (where, server.host)
     if 'refused' in lowered:
         return '%s: connection refused' % where
     if 'timed out' in lowered or 'timeout' in lowered:

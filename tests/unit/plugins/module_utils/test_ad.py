@@ -101,7 +101,7 @@ SERVER = ADServer('dc1.corp.example', 636, 'ldaps')
      'TLS certificate not trusted (certificate verify failed: self-signed certificate in certificate chain)'),
     (ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
                                      "Hostname mismatch, certificate is not valid for 'dc1.corp.example'."),
-     'TLS certificate not trusted'),
+     "TLS certificate does not name 'dc1.corp.example' (hostname mismatch)"),
     (ssl.SSLError(1, '[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1028)'), 'TLS is required'),
     (OSError('socket ssl wrapping error: [Errno 104] Connection reset by peer'), 'did not answer in TLS'),
     (ValueError('invalid server address'), "host name 'dc1.corp.example' does not resolve"),
