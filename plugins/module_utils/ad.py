@@ -250,22 +250,42 @@ def _open(server, params, read_only):
     return connection
 
 
+# The "data NNN" sub-codes Active Directory puts in a rejected bind's message (AcceptSecurityContext).
+AD_BIND_REASONS = {
+    '525': 'no such account',
+    '52e': 'invalid credentials',
+    '530': 'logon not permitted at this time',
+    '531': 'logon not permitted from this workstation',
+    '532': 'password expired',
+    '533': 'account disabled',
+    '701': 'account expired',
+    '773': 'password must be changed before the first logon',
+    '775': 'account locked out',
+}
+
+
+def bind_rejection_cause(result):
+    """The reason of a failed bind in words, from AD's sub-code when there is one."""
+    description = (result or {}).get('description') or 'unknown'
+    message = ' '.join(str((result or {}).get('message') or '').split()).lower()
+    for code, words in AD_BIND_REASONS.items():
+        if 'data %s,' % code in message or message.endswith('data %s' % code):
+            return '%s, AD code %s' % (words, code)
+    if description == 'invalidCredentials':
+        return 'invalid credentials'
+    if description == 'strongerAuthRequired':
+        return 'the server requires TLS or a stronger authentication'
+    return ('%s: %s' % (description, message)).strip(': ')
+
+
 def _bind(connection, server, bind_user):
     try:
         bound = connection.bind()
     except (ldap3_exceptions.LDAPException, socket.error, ssl.SSLError) as exc:
         raise ADConnectionError('%s %s: bind failed for %s (%s)' % (PEER, server.uri, bind_user, one_line(exc)))
-    if bound:
-        return
-    result = connection.result or {}
-    description = result.get('description') or 'unknown'
-    if description == 'invalidCredentials':
-        cause = 'invalid credentials'
-    elif description == 'strongerAuthRequired':
-        cause = 'the server requires TLS or a stronger authentication'
-    else:
-        cause = '%s: %s' % (description, one_line(result.get('message') or ''))
-    raise ADConnectionError('%s %s: bind rejected for %s (%s)' % (PEER, server.uri, bind_user, cause.strip(': ')))
+    if not bound:
+        raise ADConnectionError('%s %s: bind rejected for %s (%s)'
+                                % (PEER, server.uri, bind_user, bind_rejection_cause(connection.result)))
 
 
 def ad_connect(params, read_only=True):

@@ -79,7 +79,7 @@ def test_ad_wrong_password(lab_ad):
     wrong = 'Not-The-Password-42'
     run = run_playbook(PLAYBOOK, {'dsaas_ad': dict(lab_ad, bind_password=wrong), 'dsaas_postgresql': None})
     output = failure_message(run)
-    assert 'AD ldaps://127.0.0.1:636: bind rejected for svc-dsaas-bind@lab.dsaas.test (invalid credentials)' in output
+    assert 'AD ldaps://127.0.0.1:636: bind rejected for svc-dsaas-bind@lab.dsaas.test (invalid credentials, AD code 52e)' in output
     assert wrong not in output
 
 

@@ -144,3 +144,21 @@ def test_escape_filter(value, expected):
 ])
 def test_account_filter(bind_user, expected):
     assert ad.account_filter(bind_user) == expected
+
+
+@pytest.mark.parametrize('result, expected', [
+    ({'description': 'invalidCredentials',
+      'message': '80090308: LdapErr: DSID-0C09042A, comment: AcceptSecurityContext error, data 52e, v3839'},
+     'invalid credentials, AD code 52e'),
+    ({'description': 'invalidCredentials', 'message': '80090308: LdapErr: DSID-0C0903A9, comment: '
+                                                      'AcceptSecurityContext error, data 533, v1db1'},
+     'account disabled, AD code 533'),
+    ({'description': 'invalidCredentials', 'message': '... data 775, v4563'}, 'account locked out, AD code 775'),
+    ({'description': 'invalidCredentials', 'message': ''}, 'invalid credentials'),
+    ({'description': 'strongerAuthRequired', 'message': 'Transport encryption required.'},
+     'the server requires TLS or a stronger authentication'),
+    ({'description': 'unwillingToPerform', 'message': 'no'}, 'unwillingToPerform: no'),
+    (None, 'unknown'),
+])
+def test_bind_rejection_cause(result, expected):
+    assert ad.bind_rejection_cause(result) == expected
