@@ -27,8 +27,6 @@ except ImportError:  # pragma: no cover - reported by ad_connect
 
 IN_CHAIN = '1.2.840.113556.1.4.1941'
 ACCOUNTDISABLE = 0x2
-# Global security group (ADS_GROUP_TYPE_GLOBAL_GROUP | ADS_GROUP_TYPE_SECURITY_ENABLED).
-GLOBAL_SECURITY_GROUP = -2147483646
 USER_ATTRIBUTES = ['sAMAccountName', 'userPrincipalName', 'mail', 'userAccountControl']
 GROUP_ATTRIBUTES = ['sAMAccountName', 'description', 'member', 'groupType']
 USERS = '(&(objectCategory=person)(objectClass=user)%s)'
@@ -230,3 +228,21 @@ def member_changes(current_dns, target_dns):
     to_add = sorted((dn for key, dn in target.items() if key not in current), key=str.lower)
     to_remove = sorted((dn for key, dn in current.items() if key not in target), key=str.lower)
     return to_add, to_remove
+
+
+GROUP_SCOPES = {
+    # ADS_GROUP_TYPE_SECURITY_ENABLED (0x80000000) | scope bit
+    'global': -2147483646,
+    'domainlocal': -2147483644,
+    'universal': -2147483640,
+}
+
+
+def new_group_attributes(desired, scope):
+    """The attributes of a group to create from its desired state."""
+    attributes = {'sAMAccountName': desired['name'], 'groupType': GROUP_SCOPES[scope]}
+    if desired.get('description'):
+        attributes['description'] = desired['description']
+    if desired.get('members'):
+        attributes['member'] = desired['members']
+    return attributes
