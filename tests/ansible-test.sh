@@ -43,7 +43,8 @@
 #      (build/.../tests/output/.tmp/delegation/) and never into the venv.
 #   5. ANSIBLE_TEST_CONTENT_ROOT is set to the copy. Without it ansible-test
 #      walks up, finds the repository's .git, and asks git for the file list
-#      of build/ -- which is git-ignored, so it would see no files at all.
+#      of build/ -- which is git-ignored, so it would see no files at all and
+#      "pass" with "WARNING: All targets skipped." (exit status 0).
 #
 # No sanity test is skipped and no ignore file is created: if
 # tests/sanity/ignore-<ansible-core X.Y>.txt exists in the source it is used,
@@ -90,6 +91,9 @@ with open(sys.argv[1]) as f:
 print(g["namespace"], g["name"])
 EOF
 )
+if [ -z "${namespace:-}" ] || [ -z "${name:-}" ]; then
+    die "cannot read namespace/name from $src/galaxy.yml"
+fi
 coll_dir=$build_dir/ansible_collections/$namespace/$name
 
 # ---------------------------------------------------------------- 1. copy ---
@@ -108,15 +112,17 @@ def git_files():
         return None
     return [p for p in out.decode('utf-8', 'surrogateescape').split('\0') if p]
 
-SKIP_DIRS = {'.venv', '.lab', 'build', '.git', '__pycache__', '.pytest_cache', '.ansible', '.tox', '.mypy_cache'}
+TOP_SKIP = {'.venv', '.lab', 'build', '.ansible', '.tox'}
+SKIP_DIRS = {'.git', '__pycache__', '.pytest_cache', '.mypy_cache'}
 
 def walk_files():
     files = []
     for root, dirs, names in os.walk(src):
         rel = os.path.relpath(root, src)
         rel = '' if rel == '.' else rel
-        dirs[:] = [d for d in dirs if d not in SKIP_DIRS and os.path.join(rel, d) != os.path.join('tests', 'output')
-                   and not os.path.realpath(os.path.join(root, d)) == build]
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not (rel == '' and d in TOP_SKIP)
+                   and os.path.join(rel, d) != os.path.join('tests', 'output')
+                   and os.path.realpath(os.path.join(root, d)) != build]
         for d in list(dirs):  # directory symlinks are copied as symlinks, not followed
             if os.path.islink(os.path.join(root, d)):
                 dirs.remove(d)
@@ -125,7 +131,7 @@ def walk_files():
     return files
 
 files = git_files()
-if files is None:
+if not files or 'galaxy.yml' not in files:  # not in git, or git-ignored there (e.g. a scratch copy)
     files = walk_files()
 
 def excluded(p):
@@ -179,6 +185,8 @@ for root, dirs, names in os.walk(dst, topdown=False):
         os.rmdir(root)
 EOF
 
+[ -f "$coll_dir/galaxy.yml" ] || die "copy of the collection in $coll_dir is incomplete"
+
 # ------------------------------------------------- 2. dependency collections ---
 bundle=$("$py" -c 'import sysconfig, os; print(os.path.join(sysconfig.get_paths()["purelib"], "ansible_collections"))')
 deps=(kubernetes.core community.postgresql community.crypto ansible.posix community.vmware
@@ -204,10 +212,10 @@ for dep in $(printf '%s\n' "${deps[@]}" | sort -u); do
 done
 
 # ----------------------------------------------- 3. pip bootstrap for venvs ---
-pip_version=$("$py" - <<'EOF' 2>/dev/null || true
-import types
+pip_version=$("$py" - "$test_python" <<'EOF' 2>/dev/null || true
+import sys, types
 from ansible_test._internal.python_requirements import get_venv_packages
-print(get_venv_packages(types.SimpleNamespace(version='%d.%d' % __import__('sys').version_info[:2]))['pip'])
+print(get_venv_packages(types.SimpleNamespace(version=sys.argv[1]))['pip'])
 EOF
 )
 if [ -z "$pip_version" ]; then  # fall back to reading the source

@@ -119,7 +119,7 @@ dn:
   returned: always
   type: str
   sample: CN=GG-DSaaS-Users,OU=Groups,OU=Research,DC=corp,DC=example
-action:
+operation:
   description: What was (or in check mode would be) done, null when nothing.
   returned: always
   type: str
@@ -261,7 +261,7 @@ def main():
             apply(ad.connection, '%s %s' % (PEER, ad.server.uri), dn, change, params)
         after_members = desired['members'] if desired else []
         added, removed = member_changes((group or {}).get('members') or [], after_members)
-        result = dict(changed=bool(change), dn=dn, action=change.action, added=added, removed=removed)
+        result = dict(changed=bool(change), dn=dn, operation=change.action, added=added, removed=removed)
         if desired:
             result['members'] = after_members
         if module._diff:

@@ -81,3 +81,41 @@ def lab_postgresql():
         'database': 'dsaas',
         'ssl_mode': 'disable',
     }
+
+
+class ModuleRun:
+    def __init__(self, completed):
+        self.rc = completed.returncode
+        self.output = completed.stdout + completed.stderr
+        try:
+            # -vvv writes its own lines before the JSON document of the json callback.
+            start = completed.stdout.index('{') if completed.stdout.startswith('{') \
+                else completed.stdout.index('\n{') + 1
+            document = json.JSONDecoder().raw_decode(completed.stdout[start:])[0]
+            self.result = document['plays'][0]['tasks'][0]['hosts']['localhost']
+        except (ValueError, KeyError, IndexError):
+            raise AssertionError('no JSON result from ansible:\n' + self.output)
+
+    @property
+    def failed(self):
+        return bool(self.result.get('failed'))
+
+    @property
+    def msg(self):
+        return self.result.get('msg', '')
+
+
+def run_module(module, args, *options):
+    """One module on localhost (ad-hoc, JSON callback) with the collection from the checkout."""
+    cmd = [os.path.join(VENV_BIN, 'ansible'), 'localhost', '-i', os.path.join(ROOT, 'inventories', 'lab'),
+           '-m', module, '-a', json.dumps(args)] + list(options)
+    env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_LOAD_CALLBACK_PLUGINS='1',
+               ANSIBLE_STDOUT_CALLBACK='ansible.posix.json', DSAAS_LAB_STATE=LAB_STATE)
+    return ModuleRun(subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, check=False,
+                                    timeout=300))
+
+
+@pytest.fixture
+def lab_ad_admin(lab_ad):
+    """The lab AD connection as the domain administrator (may write)."""
+    return dict(lab_ad, bind_user='Administrator@lab.dsaas.test', bind_password=lab_secret('ad-administrator'))
