@@ -5,7 +5,7 @@ PG_DIR=$LAB_STATE/postgresql
 PG_USER=dsaas            # the platform's login role (owner of the platform's databases)
 PG_DATABASE=dsaas
 
-pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+pg_bin() { find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1; }
 
 postgresql_packages() { echo postgresql; }
 

@@ -26,7 +26,7 @@ options:
       - How TLS is reached when an entry of O(servers) has no scheme.
       - V(ldaps) connects with TLS from the first byte (port 636 by default).
       - V(starttls) connects in clear and upgrades before anything else is sent (port 389 by default).
-      - V(none) is refused with an error: a simple bind without TLS would send the password in clear.
+      - V(none) is refused with an error, because a simple bind without TLS would send the password in clear.
     type: str
     choices: [ldaps, starttls, none]
     default: ldaps

@@ -106,7 +106,7 @@ def parse_server(entry, tls_mode='ldaps', port=None):
         mode = tls_mode
         host, server_port = entry, None
         if entry.count(':') == 1:
-            host, _, raw_port = entry.partition(':')
+            host, raw_port = entry.split(':')
             if not raw_port.isdigit():
                 raise ADConnectionError("%s: server '%s' has an invalid port" % (PEER, entry))
             server_port = int(raw_port)
@@ -160,7 +160,7 @@ def describe_open_error(server, exc, timeout):
     if "doesn't match" in lowered or 'hostname mismatch' in lowered or 'ip address mismatch' in lowered:
         return "%s: TLS certificate does not name '%s' (hostname mismatch)" % (where, server.host)
     if 'certificate verify failed' in lowered or 'certificate_verify_failed' in lowered:
-        reason = text.split('certificate verify failed:')[-1].split('(_ssl')[0].strip(' )]')
+        reason = text.rsplit('certificate verify failed:', maxsplit=1)[-1].split('(_ssl', maxsplit=1)[0].strip(' )]')
         return '%s: TLS certificate not trusted (certificate verify failed: %s)' % (where, reason or 'unknown')
     if 'refused' in lowered:
         return '%s: connection refused' % where

@@ -19,7 +19,7 @@ description:
   - Every failure is one line naming the peer, the address and the cause (connection refused,
     timeout, certificate not trusted, bind rejected, TLS required).
 author:
-  - dsaas.platform maintainers
+  - dsaas.platform maintainers (@dsaas-platform)
 extends_documentation_fragment:
   - dsaas.platform.ad
 attributes:

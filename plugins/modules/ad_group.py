@@ -21,7 +21,7 @@ description:
   - All changes to an existing group are sent as one LDAP modify, which the directory applies
     whole or not at all.
 author:
-  - dsaas.platform maintainers
+  - dsaas.platform maintainers (@dsaas-platform)
 extends_documentation_fragment:
   - dsaas.platform.ad
 options:

@@ -20,7 +20,7 @@ description:
   - Disabled accounts (userAccountControl bit 2) are left out unless O(include_disabled=true).
   - Read-only.
 author:
-  - dsaas.platform maintainers
+  - dsaas.platform maintainers (@dsaas-platform)
 extends_documentation_fragment:
   - dsaas.platform.ad
 options:
