@@ -159,19 +159,22 @@ lab_go_binary() {
   printf '%s\n' "$dir"
 }
 
-# The line of a go log that says what went wrong (the first error-looking line, else the last one).
+# The line of a go log that says what went wrong: the first error-looking line (go's progress
+# lines and this lab's own markers skipped), else the last line.
 lab_go_error() {
   local line
-  line=$(grep -m1 -E '^(go: |# |.*: (cannot|no required|missing|undefined|reading|verifying|unrecognized|invalid|dial tcp|module |package ).*|.*\.go:[0-9]+:[0-9]+: )' "$1" 2>/dev/null) \
-    || line=$(grep -v '^\s*$' "$1" 2>/dev/null | tail -n 1)
-  printf '%s' "${line:0:300}"
+  line=$(grep -v -E '^(go: (downloading|creating|finding|found|added|upgraded|extracting) |## )' "$1" 2>/dev/null \
+    | grep -m1 -i -E 'error|cannot|can.t|fail|refused|not found|no such|missing|undefined|invalid|unknown|timeout|denied|forbidden|not available|no matching|dial tcp|\.go:[0-9]+:[0-9]+:') \
+    || line=$(grep -v '^[[:space:]]*$' "$1" 2>/dev/null | tail -n 1)
+  line=${line#"${line%%[![:space:]]*}"}
+  printf '%s' "${line:0:400}"
 }
 
 # Build functions for lab_go_binary.
 # lab_go_install OUTDIR PACKAGE@VERSION...: plain `go install` (modules without replace directives).
 lab_go_install() {
   local out=$1; shift
-  go install "${LAB_GO_FLAGS[@]}" -ldflags "$LAB_GO_LDFLAGS" "$@"
+  GOBIN=$out go install "${LAB_GO_FLAGS[@]}" -ldflags "$LAB_GO_LDFLAGS" "$@"
 }
 
 # lab_go_wrapper MODULE@VERSION [go get args...]: in the current (work) directory, a wrapper module
