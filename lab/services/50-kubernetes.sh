@@ -58,9 +58,9 @@ k8s_build_kubernetes() {
   [ -s "$gomod" ] || { echo "go: no go.mod for k8s.io/kubernetes@$v"; return 1; }
   # k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with ./staging/src/...;
   # replace directives of a dependency are ignored, so this module replaces each with its release.
-  for m in $(sed -n 's#^[[:space:]]*\(k8s\.io/[A-Za-z0-9._-]*\) => \./staging/.*#\1#p' "$gomod"); do
+  while read -r m; do
     go mod edit -replace="$m=$m@v0.${v#v1.}" || return
-  done
+  done < <(sed -n 's#^[[:space:]]*\(k8s\.io/[A-Za-z0-9._-]*\) => \./staging/.*#\1#p' "$gomod")
   for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ldflags+=" -X $pkg.gitVersion=$v -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean -X $pkg.buildDate=$date"
   done
@@ -132,6 +132,7 @@ k8s_pki() {
   lab_cert_eku k8s-kwok "/O=system:masters/CN=kwok" clientAuth
   lab_cert_eku k8s-front-proxy-client /CN=front-proxy-client clientAuth
   if [ ! -s "$d/k8s-sa.key" ]; then
+    # shellcheck disable=SC2015  # every step or die: lab_die only runs when one of them failed
     openssl genrsa -out "$d/k8s-sa.key" 2048 >>"$LAB_LOG/ca.log" 2>&1 && chmod 600 "$d/k8s-sa.key" \
       && openssl rsa -in "$d/k8s-sa.key" -pubout -out "$d/k8s-sa.pub" >>"$LAB_LOG/ca.log" 2>&1 \
       || lab_die "creating the service-account key pair failed (see $LAB_LOG/ca.log)"
@@ -143,6 +144,7 @@ k8s_kubeconfig() {
   local f=$1 cert=$2 user=$3 kcfg=("$LAB_STATE/bin/kubectl" config --kubeconfig "$1.tmp")
   [ -s "$f" ] && return 0
   rm -f "$f.tmp"
+  # shellcheck disable=SC2015  # every step or die: lab_die only runs when one of them failed
   "${kcfg[@]}" set-cluster lab --server "https://127.0.0.1:$K8S_API_PORT" --certificate-authority "$K8S_PKI/ca.pem" --embed-certs >/dev/null \
     && "${kcfg[@]}" set-credentials "$user" --client-certificate "$K8S_PKI/$cert.pem" --client-key "$K8S_PKI/$cert.key" --embed-certs >/dev/null \
     && "${kcfg[@]}" set-context "$user@lab" --cluster lab --user "$user" >/dev/null \
@@ -349,6 +351,7 @@ kubernetes_address() { echo "https://127.0.0.1:$K8S_API_PORT"; }
 
 kubernetes_env() {
   printf 'export KUBECONFIG=%q K8S_AUTH_KUBECONFIG=%q\n' "$K8S_KUBECONFIG" "$K8S_KUBECONFIG"
+  # shellcheck disable=SC2016  # $PATH is expanded by the shell that evaluates these exports
   printf 'export PATH=%q:"$PATH"\n' "$LAB_STATE/bin"
   printf 'export DSAAS_K8S_API=%q DSAAS_K8S_VERSION=%q\n' "https://127.0.0.1:$K8S_API_PORT" "$K8S_VERSION"
   printf 'export DSAAS_K8S_CONTROL_PLANE_NODES=%q DSAAS_K8S_WORKER_NODES=%q\n' "${K8S_CONTROL_PLANE_NODES[*]}" "${K8S_WORKER_NODES[*]}"

@@ -126,7 +126,10 @@ def test_pod_security_rejects_privileged_pod_in_restricted_namespace(api, namesp
 def test_clients_run_and_report_their_versions(api):
     env = lab_env('kubernetes')
     version = env['DSAAS_K8S_VERSION']
-    run = lambda *cmd: subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout.strip()  # noqa: E731
+
+    def run(*cmd):
+        return subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout.strip()
+
     assert run('kubeadm', 'version', '-o', 'short') == version
     assert run('kubectl', 'version', '--client', '-o', 'json').count('"gitVersion": "%s"' % version) == 1
     assert run('helm', 'version', '--short').startswith('v3.')

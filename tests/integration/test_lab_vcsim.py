@@ -62,7 +62,7 @@ def find(si, kind, name):
 
 
 def test_is_a_current_vcenter(vc):
-    si, _ = vc
+    si = vc[0]
     about = si.content.about
     assert about.apiType == 'VirtualCenter'
     assert tuple(int(x) for x in about.apiVersion.split('.')[:2]) >= (8, 0), about.apiVersion
@@ -84,7 +84,7 @@ def test_inventory_exists(vc):
 
 
 def test_wrong_password_is_refused(vc):
-    _, env = vc
+    env = vc[1]
     with pytest.raises(vim.fault.InvalidLogin):
         SmartConnect(host=env['DSAAS_VCENTER_HOST'], port=int(env['DSAAS_VCENTER_PORT']),
                      user=env['DSAAS_VCENTER_USER'], pwd='not-the-password',
