@@ -119,3 +119,34 @@ def run_module(module, args, *options):
 def lab_ad_admin(lab_ad):
     """The lab AD connection as the domain administrator (may write)."""
     return dict(lab_ad, bind_user='Administrator@lab.dsaas.test', bind_password=lab_secret('ad-administrator'))
+
+
+@pytest.fixture
+def lab_vcenter():
+    require_lab('vcsim')
+    return {'hostname': '127.0.0.1', 'port': 18989, 'username': 'administrator@vsphere.local',
+            'password': lab_secret('vcsim'), 'validate_certs': True,
+            'ca_file': os.path.join(LAB_STATE, 'ca', 'ca.pem')}
+
+
+@pytest.fixture
+def lab_kubernetes():
+    require_lab('kubernetes')
+    return {'kubeconfig': os.path.join(LAB_STATE, 'kubernetes', 'admin.kubeconfig'),
+            'api_url': 'https://127.0.0.1:16443'}
+
+
+@pytest.fixture
+def lab_minio():
+    require_lab('minio')
+    return {'endpoint': 'https://127.0.0.1:19000', 'ca_file': os.path.join(LAB_STATE, 'ca', 'ca.pem')}
+
+
+ONLY = ('dsaas_ad', 'dsaas_postgresql', 'dsaas_vcenter', 'dsaas_kubernetes', 'dsaas_minio')
+
+
+def only(**peers):
+    """Extra vars that check just the given peers (every other one set to null: skipped)."""
+    extra = dict((name, None) for name in ONLY)
+    extra.update(peers)
+    return extra

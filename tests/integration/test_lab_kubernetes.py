@@ -8,6 +8,7 @@ verified against the lab CA that the kubeconfig embeds). Skips when the service 
 import json
 import os
 import subprocess
+import sys
 import time
 import uuid
 
@@ -137,3 +138,13 @@ def test_clients_run_and_report_their_versions(api):
     assert run('helm', 'list', '--all-namespaces', '-o', 'json').startswith('[')
     # kubeadm validates a configuration of the cluster roles' kind
     assert 'kind: ClusterConfiguration' in run('kubeadm', 'config', 'print', 'init-defaults')
+
+
+def test_kwok_nodes_are_the_lab_inventory_nodes(api):
+    listing = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-inventory'), '-i',
+                              os.path.join(ROOT, 'inventories', 'lab'), '--list'],
+                             capture_output=True, text=True, check=True)
+    groups = json.loads(listing.stdout)
+    env = lab_env('kubernetes')
+    assert groups['k8s_control_plane']['hosts'] == env['DSAAS_K8S_CONTROL_PLANE_NODES'].split()
+    assert groups['k8s_workers']['hosts'] == env['DSAAS_K8S_WORKER_NODES'].split()
