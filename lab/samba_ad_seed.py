@@ -15,11 +15,14 @@ Passwords are read from files and never printed.
 """
 
 import os
-import ssl
 import sys
 
-from ldap3 import BASE, LEVEL, MODIFY_REPLACE, NONE, SIMPLE, Connection, Server, Tls
+from ldap3 import BASE, LEVEL, MODIFY_REPLACE, NONE, SIMPLE, Connection, Server
 from ldap3.core.exceptions import LDAPException
+
+# The checkout as dsaas.platform (the link lab/lab makes): one certificate check for lab and collection.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".ansible", "collections"))
+from ansible_collections.dsaas.platform.plugins.module_utils.ad import VerifyingTls  # noqa: E402  pylint: disable=wrong-import-position
 
 REALM_DNS = "lab.dsaas.test"
 UF_ACCOUNTDISABLE = 0x0002
@@ -67,25 +70,9 @@ def secret(name):
         return f.read().strip()
 
 
-class VerifyingTls(Tls):
-    """Python's own certificate and hostname check (IP addresses included).
-
-    ldap3 2.9.1 on Python >= 3.12 falls back to a match_hostname backport that cannot match IP
-    SANs, so ldaps://127.0.0.1 would fail its check although the certificate is valid for it.
-    """
-
-    def __init__(self, ca_file):
-        super().__init__(validate=ssl.CERT_REQUIRED, ca_certs_file=ca_file)
-        self.context = ssl.create_default_context(cafile=ca_file)
-
-    def wrap_socket(self, connection, do_handshake=False):
-        connection.socket = self.context.wrap_socket(connection.socket, do_handshake_on_connect=do_handshake,
-                                                     server_hostname=connection.server.host)
-
-
 def server():
     # No schema: values stay as the server sends them (ldap3's AD validators reject e.g. maxPwdAge "never").
-    return Server(env("DSAAS_AD_URI"), use_ssl=True, tls=VerifyingTls(env("DSAAS_AD_CA_FILE")),
+    return Server(env("DSAAS_AD_URI"), use_ssl=True, tls=VerifyingTls(env("DSAAS_AD_CA_FILE"), True),
                   get_info=NONE, connect_timeout=10)
 
 

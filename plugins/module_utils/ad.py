@@ -317,6 +317,25 @@ def ad_connect(params, read_only=True):
     raise ADConnectionError('; '.join(errors))
 
 
+def run_ad_module(module, action, read_only=True):
+    """The spine of every AD module: bind, run action(ad) for the result dict, exit.
+
+    Every ADConnectionError, from the bind or from the action, ends the task with its one-line
+    message; the connection is closed either way.
+    """
+    try:
+        ad = ad_connect(module.params, read_only=read_only)
+    except ADConnectionError as exc:
+        module.fail_json(msg=str(exc))
+    try:
+        result = action(ad)
+    except ADConnectionError as exc:
+        module.fail_json(msg=str(exc))
+    finally:
+        ad.close()
+    module.exit_json(**result)
+
+
 def root_dse(ad):
     """The few rootDSE attributes that identify the directory (read with the bound connection)."""
     attributes = ['defaultNamingContext', 'dnsHostName', 'domainControllerFunctionality', 'serverName']

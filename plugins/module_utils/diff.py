@@ -64,9 +64,9 @@ def compute_change(current, desired, secret_keys=(), unordered_keys=(), case_ins
     if current is None and desired is None:
         return Change(None, {}, {}, [], secret_keys)
     if desired is None:
-        return Change('delete', current, {}, sorted(current), secret_keys)
+        return Change('delete', shown_all(current, unordered_keys), {}, sorted(current), secret_keys)
     if current is None:
-        return Change('create', {}, desired, sorted(desired), secret_keys)
+        return Change('create', {}, shown_all(desired, unordered_keys), sorted(desired), secret_keys)
     modified = []
     for key in sorted(desired):
         want, have = desired[key], current.get(key)
@@ -78,9 +78,18 @@ def compute_change(current, desired, secret_keys=(), unordered_keys=(), case_ins
             modified.append(key)
     if not modified:
         return Change(None, current, current, [], secret_keys)
-    before = dict((key, current.get(key)) for key in modified)
-    after = dict((key, desired[key]) for key in modified)
+    before = dict((key, shown(key, current.get(key), unordered_keys)) for key in modified)
+    after = dict((key, shown(key, desired[key], unordered_keys)) for key in modified)
     return Change('update', before, after, modified, secret_keys)
+
+
+def shown_all(obj, unordered_keys):
+    return dict((key, shown(key, value, unordered_keys)) for key, value in obj.items())
+
+
+def shown(key, value, unordered_keys):
+    """A value as a diff shows it: lists whose order carries no meaning sorted, so diffs are stable."""
+    return sorted_list(value) if key in unordered_keys and value is not None else value
 
 
 def _lower(value):

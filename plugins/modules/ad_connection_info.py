@@ -95,34 +95,28 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dsaas.platform.plugins.module_utils.ad import (
     AD_CONNECTION_SPEC,
-    ADConnectionError,
-    ad_connect,
-    root_dse,
     bound_identity,
+    root_dse,
+    run_ad_module,
 )
+
+
+def connection_info(ad, bind_user):
+    dse = root_dse(ad)
+    return dict(
+        changed=False,
+        server=ad.server.uri,
+        tried=ad.tried,
+        tls=ad.tls,
+        bound_as=bound_identity(ad, bind_user, dse.get('defaultNamingContext')),
+        naming_context=dse.get('defaultNamingContext'),
+        dns_host_name=dse.get('dnsHostName'),
+    )
 
 
 def main():
     module = AnsibleModule(argument_spec=dict(AD_CONNECTION_SPEC), supports_check_mode=True)
-    try:
-        ad = ad_connect(module.params)
-    except ADConnectionError as exc:
-        module.fail_json(msg=str(exc))
-    try:
-        dse = root_dse(ad)
-        module.exit_json(
-            changed=False,
-            server=ad.server.uri,
-            tried=ad.tried,
-            tls=ad.tls,
-            bound_as=bound_identity(ad, module.params['bind_user'], dse.get('defaultNamingContext')),
-            naming_context=dse.get('defaultNamingContext'),
-            dns_host_name=dse.get('dnsHostName'),
-        )
-    except ADConnectionError as exc:
-        module.fail_json(msg=str(exc))
-    finally:
-        ad.close()
+    run_ad_module(module, lambda ad: connection_info(ad, module.params['bind_user']))
 
 
 if __name__ == '__main__':

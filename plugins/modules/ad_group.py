@@ -147,9 +147,9 @@ from ansible_collections.dsaas.platform.plugins.module_utils.ad import (
     AD_CONNECTION_SPEC,
     PEER,
     ADConnectionError,
-    ad_connect,
     one_line,
     root_dse,
+    run_ad_module,
 )
 from ansible_collections.dsaas.platform.plugins.module_utils.ad_groups import (
     ADDirectory,
@@ -239,38 +239,33 @@ def apply(conn, where, dn, change, params):
                                                                    one_line(result.get('message') or 'no message')))
 
 
+def ensure(ad, params, check_mode, want_diff):
+    directory = ADDirectory(ad)
+    base = params['search_base'] or root_dse(ad)['defaultNamingContext']
+    group = directory.find_group(params['name'], base)
+    member_dns = []
+    if params['state'] == 'present' and params['members']:
+        member_dns = resolve_members(directory, params['members'], base)
+    desired = desired_state(params, group, member_dns)
+    change = compute_change(current_state(group), desired,
+                            unordered_keys=('members',), case_insensitive_keys=('members',))
+    dn = group['dn'] if group else 'CN=%s,%s' % (escape_rdn(params['name']), params['path'] or base)
+    if change and not check_mode:
+        apply(ad.connection, '%s %s' % (PEER, ad.server.uri), dn, change, params)
+    after_members = desired['members'] if desired else []
+    added, removed = member_changes((group or {}).get('members') or [], after_members)
+    result = dict(changed=bool(change), dn=dn, operation=change.action, added=added, removed=removed)
+    if desired:
+        result['members'] = after_members
+    if want_diff:
+        result['diff'] = change.masked()
+    return result
+
+
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    params = module.params
-    try:
-        ad = ad_connect(params, read_only=module.check_mode)
-    except ADConnectionError as exc:
-        module.fail_json(msg=str(exc))
-    try:
-        directory = ADDirectory(ad)
-        base = params['search_base'] or root_dse(ad)['defaultNamingContext']
-        group = directory.find_group(params['name'], base)
-        member_dns = []
-        if params['state'] == 'present' and params['members']:
-            member_dns = resolve_members(directory, params['members'], base)
-        desired = desired_state(params, group, member_dns)
-        change = compute_change(current_state(group), desired,
-                                unordered_keys=('members',), case_insensitive_keys=('members',))
-        dn = group['dn'] if group else 'CN=%s,%s' % (escape_rdn(params['name']), params['path'] or base)
-        if change and not module.check_mode:
-            apply(ad.connection, '%s %s' % (PEER, ad.server.uri), dn, change, params)
-        after_members = desired['members'] if desired else []
-        added, removed = member_changes((group or {}).get('members') or [], after_members)
-        result = dict(changed=bool(change), dn=dn, operation=change.action, added=added, removed=removed)
-        if desired:
-            result['members'] = after_members
-        if module._diff:
-            result['diff'] = change.masked()
-        module.exit_json(**result)
-    except ADConnectionError as exc:
-        module.fail_json(msg=str(exc))
-    finally:
-        ad.close()
+    run_ad_module(module, lambda ad: ensure(ad, module.params, module.check_mode, module._diff),
+                  read_only=module.check_mode)
 
 
 if __name__ == '__main__':

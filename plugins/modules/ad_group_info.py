@@ -148,9 +148,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dsaas.platform.plugins.module_utils.ad import (
     AD_CONNECTION_SPEC,
-    ADConnectionError,
-    ad_connect,
     root_dse,
+    run_ad_module,
 )
 from ansible_collections.dsaas.platform.plugins.module_utils.ad_groups import ADDirectory, group_info
 
@@ -167,24 +166,19 @@ def argument_spec():
     return spec
 
 
+def resolve(ad, params):
+    directory = ADDirectory(ad, page_size=params['page_size'])
+    base = params['search_base'] or root_dse(ad)['defaultNamingContext']
+    info = group_info(directory, params['name'], base, nested=params['nested'],
+                      include_disabled=params['include_disabled'])
+    return dict(changed=False, server=ad.server.uri, queries=directory.queries, **info)
+
+
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     if module.params['page_size'] < 1:
         module.fail_json(msg='page_size must be at least 1, got %d' % module.params['page_size'])
-    try:
-        ad = ad_connect(module.params)
-    except ADConnectionError as exc:
-        module.fail_json(msg=str(exc))
-    try:
-        directory = ADDirectory(ad, page_size=module.params['page_size'])
-        base = module.params['search_base'] or root_dse(ad)['defaultNamingContext']
-        info = group_info(directory, module.params['name'], base, nested=module.params['nested'],
-                          include_disabled=module.params['include_disabled'])
-        module.exit_json(changed=False, server=ad.server.uri, queries=directory.queries, **info)
-    except ADConnectionError as exc:
-        module.fail_json(msg=str(exc))
-    finally:
-        ad.close()
+    run_ad_module(module, lambda ad: resolve(ad, module.params))
 
 
 if __name__ == '__main__':

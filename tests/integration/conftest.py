@@ -10,6 +10,15 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LAB_STATE = os.environ.get('DSAAS_LAB_STATE') or os.path.join(ROOT, '.lab')
 VENV_BIN = os.path.dirname(sys.executable)
+# The checkout as the dsaas.platform collection (the link lab/lab makes), for tests that import its code.
+sys.path.insert(0, os.path.join(ROOT, '.ansible', 'collections'))
+
+
+def lab_env(service):
+    """The variables `lab/lab env SERVICE` exports, as a dict."""
+    out = subprocess.run(['bash', '-c', 'eval "$("$0" env "$1")" && env -0', os.path.join(ROOT, 'lab', 'lab'), service],
+                         capture_output=True, text=True, check=True).stdout
+    return dict(item.split('=', 1) for item in out.split('\0') if '=' in item)
 
 
 def lab_secret(name):

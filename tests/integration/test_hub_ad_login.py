@@ -16,7 +16,6 @@ import shlex
 import signal
 import socket
 import subprocess
-import sys
 import time
 
 import pytest
@@ -467,7 +466,6 @@ def test_failover_and_no_password_in_the_hub_log(hub, rendered, users_password):
 @pytest.fixture(scope='module')
 def starttls_hub(runtime, tmp_path_factory):
     """A second hub, values from the Python function: StartTLS on 389 and a 2-second auth refresh."""
-    sys.path.insert(0, os.path.join(ROOT, '.ansible', 'collections'))
     from ansible_collections.dsaas.platform.plugins.module_utils.hub_auth import hub_auth_values
     ad = {'servers': ['ldap://127.0.0.1:389'], 'tls_mode': 'starttls', 'ca_file': CA, 'validate_certs': True,
           'bind_user': 'svc-dsaas-bind@lab.dsaas.test', 'bind_password': lab_secret('ad-bind'), 'timeout': 5,

@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from conftest import LAB_STATE, ROOT, require_lab
+from conftest import LAB_STATE, ROOT, lab_env, require_lab
 
 kubernetes = pytest.importorskip('kubernetes')
 from kubernetes import client, config  # noqa: E402  pylint: disable=wrong-import-position
@@ -24,13 +24,6 @@ KUBECONFIG = os.path.join(LAB_STATE, 'kubernetes', 'admin.kubeconfig')
 NODES = {'lab-cp-1', 'lab-cp-2', 'lab-cp-3', 'lab-worker-1', 'lab-worker-2'}
 CRDS = os.path.join(os.path.dirname(ROOT), 'shared', 'contracts', 'trident', 'crds.yaml')
 MIN_VERSION = (1, 30)
-
-
-def lab_env(service):
-    """The variables `lab/lab env SERVICE` exports, as a dict."""
-    out = subprocess.run(['bash', '-c', 'eval "$("$0" env "$1")" && env -0', os.path.join(ROOT, 'lab', 'lab'), service],
-                         capture_output=True, text=True, check=True).stdout
-    return dict(item.split('=', 1) for item in out.split('\0') if '=' in item)
 
 
 @pytest.fixture(scope='module')

@@ -9,22 +9,13 @@ service is not up.
 import datetime
 import hashlib
 import hmac
-import os
-import subprocess
 import uuid
 from urllib.parse import quote, urlparse
 
 import pytest
 import requests
 
-from conftest import ROOT, require_lab
-
-
-def lab_env(service):
-    """The variables `lab/lab env SERVICE` exports, as a dict."""
-    out = subprocess.run(['bash', '-c', 'eval "$("$0" env "$1")" && env -0', os.path.join(ROOT, 'lab', 'lab'), service],
-                         capture_output=True, text=True, check=True).stdout
-    return dict(item.split('=', 1) for item in out.split('\0') if '=' in item)
+from conftest import lab_env, require_lab
 
 
 @pytest.fixture(scope='module')

@@ -13,6 +13,8 @@ import pytest
 
 ldap3 = pytest.importorskip('ldap3')
 
+from ansible_collections.dsaas.platform.plugins.module_utils.ad import VerifyingTls  # noqa: E402  pylint: disable=wrong-import-position
+
 if not os.environ.get('DSAAS_AD_URI'):
     pytest.skip('DSAAS_AD_URI is not set: run lab/lab up samba-ad and eval "$(lab/lab env)"',
                 allow_module_level=True)
@@ -41,25 +43,9 @@ HOST = urlparse(URI).hostname
 PORT = urlparse(URI).port or 636
 
 
-class VerifyingTls(ldap3.Tls):
-    """Python's certificate + hostname check, IP addresses included.
-
-    ldap3 2.9.1 on Python >= 3.12 uses a match_hostname backport that cannot match IP SANs, so its
-    own check rejects ldaps://127.0.0.1 even though the certificate is valid for that address.
-    """
-
-    def __init__(self, ca_file):
-        super().__init__(validate=ssl.CERT_REQUIRED, ca_certs_file=ca_file)
-        self.context = ssl.create_default_context(cafile=ca_file)
-
-    def wrap_socket(self, connection, do_handshake=False):
-        connection.socket = self.context.wrap_socket(connection.socket, do_handshake_on_connect=do_handshake,
-                                                     server_hostname=connection.server.host)
-
-
 @pytest.fixture(scope='module')
 def ldaps():
-    return ldap3.Server(HOST, port=PORT, use_ssl=True, tls=VerifyingTls(env('DSAAS_AD_CA_FILE')),
+    return ldap3.Server(HOST, port=PORT, use_ssl=True, tls=VerifyingTls(env('DSAAS_AD_CA_FILE'), True),
                         get_info=ldap3.NONE, connect_timeout=5)
 
 

@@ -5,26 +5,17 @@ pyvmomi against vcsim over TLS verified with the lab CA (vcsim serves a 2048-bit
 the inventory the lab creates exists, and cloning the template with new hardware gives a VM with it.
 Skips when the service is not up.
 """
-import os
 import ssl
-import subprocess
 import time
 import uuid
 
 import pytest
 
-from conftest import ROOT, require_lab
+from conftest import lab_env, require_lab
 
 pytest.importorskip('pyVmomi')
 from pyVim.connect import Disconnect, SmartConnect  # noqa: E402  pylint: disable=wrong-import-position
 from pyVmomi import vim  # noqa: E402  pylint: disable=wrong-import-position
-
-
-def lab_env(service):
-    """The variables `lab/lab env SERVICE` exports, as a dict."""
-    out = subprocess.run(['bash', '-c', 'eval "$("$0" env "$1")" && env -0', os.path.join(ROOT, 'lab', 'lab'), service],
-                         capture_output=True, text=True, check=True).stdout
-    return dict(item.split('=', 1) for item in out.split('\0') if '=' in item)
 
 
 @pytest.fixture(scope='module')
