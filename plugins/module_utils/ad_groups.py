@@ -177,14 +177,6 @@ class ADDirectory:
         dn, attributes = entries[0]
         return {'dn': dn, 'name': first(attributes.get('sAMAccountName')) or dn}
 
-    def names_of(self, dns):
-        """sAMAccountName of each DN (for readable diffs), in one search per DN."""
-        names = []
-        for dn in dns:
-            entries = self.search(dn, '(objectClass=*)', ['sAMAccountName'], 'base')
-            names.append(first(entries[0][1].get('sAMAccountName')) if entries else dn)
-        return names
-
 
 def group_info(directory, name, base, nested=True, include_disabled=False):
     """What ad_group_info returns; raises ADConnectionError when the group is not there."""

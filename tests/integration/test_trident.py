@@ -291,6 +291,19 @@ def role_vars(namespace, **student):
     return dict(trident_namespace=namespace, trident_tiers=tiers(namespace, **student))
 
 
+def remove_role_objects(k8s, extra, role_namespace):
+    """What a role run made: the tiers' StorageClasses and its namespace (missing ones are fine)."""
+    for tier in extra['trident_tiers']:
+        try:
+            k8s['storage'].delete_storage_class(tier['storage_class'])
+        except ApiException:
+            pass
+    try:
+        k8s['core'].delete_namespace(role_namespace)
+    except ApiException:
+        pass
+
+
 def test_role_check_run_twice_and_the_tiers_storage_classes(k8s, namespace):
     role_namespace = namespace + '-role'
     extra = role_vars(role_namespace)
@@ -328,15 +341,7 @@ def test_role_check_run_twice_and_the_tiers_storage_classes(k8s, namespace):
             'selector': 'dsaas_tier in (researcher)'}
         assert run_playbook('playbooks/storage.yml', extra).recap()['changed'] == '0'
     finally:
-        for tier in extra['trident_tiers']:
-            try:
-                k8s['storage'].delete_storage_class(tier['storage_class'])
-            except ApiException:
-                pass
-        try:
-            k8s['core'].delete_namespace(role_namespace)
-        except ApiException:
-            pass
+        remove_role_objects(k8s, extra, role_namespace)
 
 
 def test_role_refuses_a_tier_that_selects_no_pool(k8s, namespace):
@@ -398,12 +403,4 @@ def test_role_makes_the_volume_snapshot_class_when_the_api_exists(k8s, namespace
             pass
         if made_crd:
             k8s['extensions'].delete_custom_resource_definition(SNAPSHOT_CRD)
-        for tier in extra['trident_tiers']:
-            try:
-                k8s['storage'].delete_storage_class(tier['storage_class'])
-            except ApiException:
-                pass
-        try:
-            k8s['core'].delete_namespace(role_namespace)
-        except ApiException:
-            pass
+        remove_role_objects(k8s, extra, role_namespace)
