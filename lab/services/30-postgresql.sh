@@ -4,6 +4,7 @@ PG_PORT=${DSAAS_LAB_PG_PORT:-55432}
 PG_DIR=$LAB_STATE/postgresql
 PG_USER=dsaas            # the platform's login role (owner of the platform's databases)
 PG_DATABASE=dsaas
+PG_HUB_DATABASE=jupyterhub  # the hub's database (hub.db of the jupyterhub role), owned by the platform's role
 
 pg_bin() { find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1; }
 
@@ -44,10 +45,11 @@ postgresql_seed() {
   local pw
   pw=$(lab_secret pg-dsaas)
   PGPASSWORD=$(lab_secret pg-superuser) psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres \
-    -v user="$PG_USER" -v pw="$pw" -v db="$PG_DATABASE" >"$LAB_LOG/postgresql-seed.log" 2>&1 <<'SQL' || lab_die "seeding PostgreSQL failed (see $LAB_LOG/postgresql-seed.log)"
+    -v user="$PG_USER" -v pw="$pw" -v db="$PG_DATABASE" -v hubdb="$PG_HUB_DATABASE" >"$LAB_LOG/postgresql-seed.log" 2>&1 <<'SQL' || lab_die "seeding PostgreSQL failed (see $LAB_LOG/postgresql-seed.log)"
 SELECT format('CREATE ROLE %I LOGIN', :'user') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'user') \gexec
 ALTER ROLE :"user" WITH LOGIN PASSWORD :'pw';
 SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'user') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \gexec
+SELECT format('CREATE DATABASE %I OWNER %I', :'hubdb', :'user') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'hubdb') \gexec
 SQL
 }
 
@@ -61,6 +63,6 @@ postgresql_down() {
 postgresql_address() { echo "postgresql://127.0.0.1:$PG_PORT/$PG_DATABASE"; }
 
 postgresql_env() {
-  printf 'export DSAAS_PG_HOST=127.0.0.1 DSAAS_PG_PORT=%s DSAAS_PG_USER=%s DSAAS_PG_DATABASE=%s\n' "$PG_PORT" "$PG_USER" "$PG_DATABASE"
+  printf 'export DSAAS_PG_HOST=127.0.0.1 DSAAS_PG_PORT=%s DSAAS_PG_USER=%s DSAAS_PG_DATABASE=%s DSAAS_PG_HUB_DATABASE=%s\n' "$PG_PORT" "$PG_USER" "$PG_DATABASE" "$PG_HUB_DATABASE"
   printf 'export DSAAS_PG_PASSWORD_FILE=%q\n' "$LAB_STATE/secrets/pg-dsaas"
 }

@@ -125,7 +125,13 @@ jupyterhub_up() {
   ln -sfn "$dir" "$JUPYTERHUB_LINK"
 }
 
-jupyterhub_down() { rm -f "$JUPYTERHUB_LINK"; lab_say "jupyterhub runtime unlinked (cache kept)"; }
+jupyterhub_down() {
+  # the lab's hub process (lab/hub/run.py, started by the jupyterhub playbook), then the runtime's link
+  if [ -x "$JUPYTERHUB_LINK/venv/bin/python" ]; then
+    lab_say "jupyterhub hub: $("$JUPYTERHUB_LINK/venv/bin/python" "$LAB_ROOT/lab/hub/run.py" stop)"
+  fi
+  rm -f "$JUPYTERHUB_LINK"; lab_say "jupyterhub runtime unlinked (cache kept)"
+}
 
 jupyterhub_address() { echo "runtime ${JUPYTERHUB_LINK/#"$LAB_ROOT"\//}"; }
 

@@ -1,0 +1,47 @@
+# -*- coding: utf-8 -*-
+# Copyright: dsaas.platform contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""zero-to-jupyterhub values checks as filters; the logic and its tests live in module_utils/z2jh.py."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.dsaas.platform.plugins.module_utils.z2jh import (
+    PlatformValuesError,
+    merge_values,
+    platform_values,
+    schema_errors,
+)
+
+
+def _plain(value):
+    """Ansible's lazy/tagged containers as plain dicts and lists, which jsonschema walks safely."""
+    if isinstance(value, dict):
+        return dict((to_native(k), _plain(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def z2jh_values_errors(values, schema, defaults=None):
+    """Violations of the chart schema by ``values`` coalesced onto the chart's ``defaults``, as ``$.path: message``."""
+    if not isinstance(schema, dict):
+        raise AnsibleFilterError('z2jh_values_errors: the schema must be a dictionary (the parsed values.schema.json)')
+    return schema_errors(merge_values(_plain(defaults or {}), _plain(values or {})), _plain(schema))
+
+
+def jupyterhub_platform_values(settings, chart_defaults=None):
+    """The values the jupyterhub role sets itself (hub.db, culling, storage, policies, proxy, registry)."""
+    try:
+        return platform_values(_plain(settings or {}), _plain(chart_defaults or {}))
+    except PlatformValuesError as exc:
+        raise AnsibleFilterError(to_native(exc))
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'z2jh_values_errors': z2jh_values_errors, 'jupyterhub_platform_values': jupyterhub_platform_values}
