@@ -12,6 +12,8 @@
 #   - etcd: a wrapper module requiring go.etcd.io/etcd/server/v3 around etcdmain.Main.
 #   - kwok: plain go install; its node/pod "fast" stages are kept beside the binary.
 #   - helm: plain go install, stamped with its version and the Kubernetes minor it was built for.
+#   - kubelet (same wrapper module and stamp as kube-*, its own cache entry) and crictl (plain go
+#     install, version-stamped): not run by the lab; the offline node bundle of roles/k8s_node's molecule.
 # Nodes: kwok in controller mode (the `kwok` binary against this API, not kwokctl) manages the
 # Node objects this service creates (annotation kwok.x-k8s.io/node=fake): they report Ready, and
 # pods bound to them go Running. Their names are K8S_CONTROL_PLANE_NODES and K8S_WORKER_NODES.
@@ -22,6 +24,7 @@ K8S_ETCD_VERSION=v3.6.16
 K8S_KWOK_VERSION=v0.8.0
 K8S_HELM_VERSION=v3.22.0
 K8S_COMMANDS=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubeadm)
+K8S_CRICTL_VERSION=v1.37.0
 
 K8S_API_PORT=${DSAAS_LAB_K8S_API_PORT:-16443}
 K8S_ETCD_PORT=${DSAAS_LAB_K8S_ETCD_PORT:-12379}
@@ -48,8 +51,10 @@ k8s_kubectl() { "$LAB_CACHE/bin/kubernetes-$K8S_VERSION/kubectl" --kubeconfig "$
 
 # --- builds (lab_go_binary build functions: OUTDIR first; cwd is an empty work directory) ---------
 
+# k8s_build_kubernetes OUTDIR [COMMAND...]: the commands (default K8S_COMMANDS) of k8s.io/kubernetes/cmd.
 k8s_build_kubernetes() {
-  local out=$1 v=$K8S_VERSION minor gomod info date m c s pkg ldflags=$LAB_GO_LDFLAGS
+  local out=$1 v=$K8S_VERSION minor gomod info date m c s pkg ldflags=$LAB_GO_LDFLAGS cmds=("${@:2}")
+  [ ${#cmds[@]} -gt 0 ] || cmds=("${K8S_COMMANDS[@]}")
   minor=${v#v1.} && minor=${minor%%.*}
   lab_go_wrapper "k8s.io/kubernetes@$v" || return
   info=$(go mod download -json "k8s.io/kubernetes@$v") || { printf '%s\n' "$info"; return 1; }
@@ -64,12 +69,17 @@ k8s_build_kubernetes() {
   for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ldflags+=" -X $pkg.gitVersion=$v -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean -X $pkg.buildDate=$date"
   done
-  for c in "${K8S_COMMANDS[@]}"; do
+  for c in "${cmds[@]}"; do
     s=$SECONDS
     echo "## go build k8s.io/kubernetes/cmd/$c@$v"
     go build -mod=mod "${LAB_GO_FLAGS[@]}" -ldflags "$ldflags" -o "$out/$c" "k8s.io/kubernetes/cmd/$c" || return
     printf '%s %s %ss (part of kubernetes %s)\n' "$c" "$v" "$((SECONDS - s))" "$v" >>"$LAB_LOG/go-build-times.log"
   done
+}
+
+k8s_build_crictl() {
+  GOBIN=$1 go install "${LAB_GO_FLAGS[@]}" -ldflags "$LAB_GO_LDFLAGS -X sigs.k8s.io/cri-tools/pkg/version.Version=$K8S_CRICTL_VERSION" \
+    "sigs.k8s.io/cri-tools/cmd/crictl@$K8S_CRICTL_VERSION"
 }
 
 k8s_build_etcd() {
@@ -107,13 +117,17 @@ k8s_build_helm() {
 
 # All binaries, built once per version; symlinked into $LAB_STATE/bin (on PATH through lab env).
 k8s_binaries() {
-  local kube etcd kwok helm c
+  local kube kubelet crictl etcd kwok helm c
   kube=$(lab_go_binary kubernetes "$K8S_VERSION" k8s_build_kubernetes) || exit 1
+  kubelet=$(lab_go_binary kubelet "$K8S_VERSION" k8s_build_kubernetes kubelet) || exit 1
+  crictl=$(lab_go_binary crictl "$K8S_CRICTL_VERSION" k8s_build_crictl) || exit 1
   etcd=$(lab_go_binary etcd "$K8S_ETCD_VERSION" k8s_build_etcd) || exit 1
   kwok=$(lab_go_binary kwok "$K8S_KWOK_VERSION" k8s_build_kwok) || exit 1
   helm=$(lab_go_binary helm "$K8S_HELM_VERSION" k8s_build_helm) || exit 1
   mkdir -p "$LAB_STATE/bin"
   for c in "${K8S_COMMANDS[@]}"; do ln -sfn "$kube/$c" "$LAB_STATE/bin/$c"; done
+  ln -sfn "$kubelet/kubelet" "$LAB_STATE/bin/kubelet"
+  ln -sfn "$crictl/crictl" "$LAB_STATE/bin/crictl"
   ln -sfn "$etcd/etcd" "$LAB_STATE/bin/etcd"
   ln -sfn "$kwok/kwok" "$LAB_STATE/bin/kwok"
   ln -sfn "$helm/helm" "$LAB_STATE/bin/helm"
@@ -325,6 +339,8 @@ kubernetes_packages() { echo openssl; }
 kubernetes_running() {
   local d
   for d in "${K8S_DAEMONS[@]}"; do k8s_running_one "$d" || return 1; done
+  # A lab started before kubelet/crictl were added lacks them: up (idempotent) builds them.
+  [ -x "$LAB_STATE/bin/kubelet" ] && [ -x "$LAB_STATE/bin/crictl" ] || return 1
   lab_port_open "$K8S_API_PORT"
 }
 

@@ -42,7 +42,8 @@ JUPYTERHUB_FALLBACK_PINS=(
 )
 JUPYTERHUB_LINK=$LAB_STATE/jupyterhub
 
-jupyterhub_packages() { echo nodejs; }
+# nodejs for the proxy; chromium and its driver for the tests that open the login page in a real browser.
+jupyterhub_packages() { echo nodejs chromium chromium-driver; }
 
 # The requirement lines installed: the contract's pins (comments dropped, pycurl out,
 # psycopg2 -> psycopg2-binary), or the fallback pins.
