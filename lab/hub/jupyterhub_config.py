@@ -1,12 +1,13 @@
 # The lab's stand-in for the z2jh 4.4 hub pod's jupyterhub_config.py: the same values document, read the
 # way the chart reads it, with loopback stand-ins for what the chart takes from the pod and its Services.
 #
-# Environment (set by lab/hub/run.py, or by a test that runs its own hub):
-#   DSAAS_HUB_VALUES   the values, already coalesced onto the chart's values.yaml
+# Environment (set by lab/hub/run.py, or by tests/integration/hubs.py for a test's own hub):
+#   DSAAS_HUB_VALUES   the values, already coalesced onto the chart's values.yaml (z2jh.merge_values)
 #   DSAAS_HUB_DIR      the hub's state directory (cookie secret; extraFiles under DIR/root)
 #   DSAAS_HUB_PORT, DSAAS_HUB_API_PORT, DSAAS_HUB_PROXY_API_PORT, DSAAS_HUB_CHP
 #   POD_NAMESPACE      where KubeSpawner creates the user pods (the chart sets it from the pod's namespace)
-#   KUBECONFIG         the lab API (the chart's hub uses its in-cluster service account)
+#   KUBECONFIG         the lab API (the chart's hub uses its in-cluster service account); without it (and
+#                      without KUBERNETES_SERVICE_HOST) the hub keeps JupyterHub's default spawner
 # What the lab leaves out: the chart's Kubernetes objects themselves (Deployments, Services, NetworkPolicies,
 # the user-scheduler, the pre-puller); user pods on kwok nodes never start a notebook server.
 # ruff: noqa: F821  (c is JupyterHub's config object)
@@ -81,7 +82,7 @@ c.JupyterHub.last_activity_interval = 60
 c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 0}
 
 # hub.db as the chart configures it (the password reaches the hub as PGPASSWORD / MYSQL_PWD)
-_db_type = get_config("hub.db.type")
+_db_type = get_config("hub.db.type", "sqlite-pvc")  # the chart's default, for values without hub.db
 if _db_type == "sqlite-pvc":
     c.JupyterHub.db_url = "sqlite:///" + os.path.join(_dir, "jupyterhub.sqlite")
 elif _db_type == "sqlite-memory":
@@ -110,8 +111,12 @@ for _trait, _key in (
 if get_config("hub.templatePaths"):
     c.JupyterHub.template_paths = [lab_path(p) for p in get_config("hub.templatePaths")]
 
-# KubeSpawner from singleuser.*
-c.JupyterHub.spawner_class = "kubespawner.KubeSpawner"
+# KubeSpawner from singleuser.*. KubeSpawner needs a Kubernetes config as soon as a spawner object exists
+# (a user's home page creates one), so it is the spawner only with an API to talk to: KUBECONFIG (run.py) or
+# the in-cluster environment. Without one (tests that only need logins and pages, tests/integration/hubs.py)
+# the hub keeps JupyterHub's default spawner; the c.KubeSpawner settings below are then unused.
+if os.environ.get("KUBECONFIG") or os.environ.get("KUBERNETES_SERVICE_HOST"):
+    c.JupyterHub.spawner_class = "kubespawner.KubeSpawner"
 c.KubeSpawner.namespace = os.environ.get("POD_NAMESPACE", "default")
 c.KubeSpawner.common_labels = {"app": "jupyterhub", "heritage": "jupyterhub", "release": "jupyterhub"}
 for _trait, _key in (

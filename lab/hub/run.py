@@ -30,16 +30,10 @@ HUB_DIR = os.path.join(STATE, 'hub')
 CHART_DEFAULTS = os.path.join(ROOT, 'roles', 'jupyterhub', 'files', 'z2jh-4.4.0', 'values.yaml')
 RUNTIME = os.path.join(STATE, 'jupyterhub')
 
-
-def coalesce(base, extra):
-    for key, value in extra.items():
-        if value is None:
-            base.pop(key, None)
-        elif isinstance(value, dict) and isinstance(base.get(key), dict):
-            coalesce(base[key], value)
-        else:
-            base[key] = value
-    return base
+# Helm's coalescing is the collection's (module_utils/z2jh.py: copy and, guarded, jsonschema only), importable
+# without ansible from the checkout's collection link, which lab/lab makes.
+sys.path.insert(0, os.path.join(ROOT, '.ansible', 'collections'))
+from ansible_collections.dsaas.platform.plugins.module_utils.z2jh import merge_values  # noqa: E402
 
 
 def path(name):
@@ -77,7 +71,7 @@ def stop():
     pid = running_pid()
     if pid:
         os.killpg(pid, signal.SIGTERM)  # the hub, its proxy and its services: one process group
-        for _ in range(100):
+        for _attempt in range(100):
             if running_pid() is None:
                 break
             time.sleep(0.2)
@@ -104,7 +98,7 @@ def apply(values_file, namespace, port):
     with open(values_file) as handle:
         values = yaml.safe_load(handle) or {}
     with open(CHART_DEFAULTS) as handle:
-        merged = coalesce(yaml.safe_load(handle), values)
+        merged = merge_values(yaml.safe_load(handle), values)
     with open(os.path.join(HERE, 'jupyterhub_config.py')) as handle:
         config = handle.read()
     digest = hashlib.sha256(json.dumps([merged, namespace, port, config], sort_keys=True).encode()).hexdigest()

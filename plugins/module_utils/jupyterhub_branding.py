@@ -55,7 +55,7 @@ import base64
 import difflib
 import os
 import re
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 try:
     from urllib.parse import urlsplit

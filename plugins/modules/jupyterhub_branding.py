@@ -119,13 +119,8 @@ options:
         entry) and the logo (C(<files_dir>/static/logo.<ext>)).
     type: str
     default: /usr/local/share/jupyterhub/dsaas
-attributes:
-  check_mode:
-    support: full
-    description: Only computes values; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing is changed; diff the values where they are applied (helm).
+extends_documentation_fragment:
+  - dsaas.platform.z2jh_values
 notes:
   - The hub reads C(hub.extraFiles) when its pod starts; the chart restarts the hub when they change.
   - C(hub.templatePaths) is a list, and helm replaces lists instead of merging them; combine the values so

@@ -190,13 +190,8 @@ options:
               - Storage class of the researchers' home volumes.
             type: str
             required: true
-attributes:
-  check_mode:
-    support: full
-    description: Only computes values; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing is changed; diff the values where they are applied (helm).
+extends_documentation_fragment:
+  - dsaas.platform.z2jh_values
 notes:
   - The hub code expects the chart's C(jupyterhub_config.py) to have set C(c.KubeSpawner.profile_list)
     from C(singleuser.profileList), as z2jh does, before the C(hub.extraConfig) snippets run.

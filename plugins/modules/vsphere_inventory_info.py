@@ -153,6 +153,14 @@ def pools(pool):
     return found
 
 
+def vm_name(vm):
+    """The name of a VM, or None for one deleted meanwhile (a rule may still name it)."""
+    try:
+        return vm.name
+    except vmodl.fault.ManagedObjectNotFound:
+        return None
+
+
 def hardware(props):
     devices = props.get('config.hardware.device') or []
     disks = [int(device.capacityInKB // GB) for device in devices if isinstance(device, vim.vm.device.VirtualDisk)]
@@ -178,8 +186,8 @@ def read(content, params):
         return result
     paths = folder_paths(dc.vmFolder)
     result['folders'] = sorted(path for path in paths.values() if path)
-    result['datastores'] = sorted(props['name'] for ds, props in collect(content, dc.datastoreFolder, vim.Datastore,
-                                                                          ['name']))
+    datastores = collect(content, dc.datastoreFolder, vim.Datastore, ['name'])
+    result['datastores'] = sorted(props['name'] for ds, props in datastores)
     networks = dict((net._moId, props['name'])
                     for net, props in collect(content, dc.networkFolder, vim.Network, ['name']))
     result['portgroups'] = sorted(set(networks.values()))
@@ -190,7 +198,8 @@ def read(content, params):
             for rule in cluster.configurationEx.rule or []:
                 if isinstance(rule, (vim.cluster.AntiAffinityRuleSpec, vim.cluster.AffinityRuleSpec)):
                     result['drs_rules'][rule.name] = dict(
-                        vms=sorted(vm.name for vm in rule.vm or []), mandatory=bool(rule.mandatory),
+                        vms=sorted(name for name in (vm_name(vm) for vm in rule.vm or []) if name),
+                        mandatory=bool(rule.mandatory),
                         enabled=bool(rule.enabled), affinity=isinstance(rule, vim.cluster.AffinityRuleSpec))
     wanted = set(params['vm_names'] or [])
     props_wanted = ['name', 'parent', 'config.template', 'config.hardware.numCPU', 'config.hardware.memoryMB',

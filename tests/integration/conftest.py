@@ -6,9 +6,11 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LAB_STATE = os.environ.get('DSAAS_LAB_STATE') or os.path.join(ROOT, '.lab')
+Z2JH_CONTRACTS = os.path.join(os.path.dirname(ROOT), 'shared', 'contracts', 'z2jh')
 VENV_BIN = os.path.dirname(sys.executable)
 # The checkout as the dsaas.platform collection (the link lab/lab makes), for tests that import its code.
 sys.path.insert(0, os.path.join(ROOT, '.ansible', 'collections'))
@@ -19,6 +21,19 @@ def lab_env(service):
     out = subprocess.run(['bash', '-c', 'eval "$("$0" env "$1")" && env -0', os.path.join(ROOT, 'lab', 'lab'), service],
                          capture_output=True, text=True, check=True).stdout
     return dict(item.split('=', 1) for item in out.split('\0') if '=' in item)
+
+
+def z2jh_contract():
+    """z2jh 4.4's values.yaml and values schema from ../shared/contracts/z2jh: (defaults, schema), to check values
+    with z2jh.merge_values / z2jh.schema_errors; skips when the contracts or jsonschema are absent."""
+    if not os.path.isdir(Z2JH_CONTRACTS):
+        pytest.skip('no ../shared/contracts/z2jh beside the checkout')
+    pytest.importorskip('jsonschema')
+    with open(os.path.join(Z2JH_CONTRACTS, 'values.yaml')) as handle:
+        defaults = yaml.safe_load(handle)
+    with open(os.path.join(Z2JH_CONTRACTS, 'values.schema.yaml')) as handle:
+        schema = yaml.safe_load(handle)
+    return defaults, schema
 
 
 def lab_secret(name):

@@ -4,25 +4,23 @@ jupyterhub runtime, pinned to the z2jh hub image) configured only from the value
 dsaas.platform.jupyterhub_ad_auth renders, logging users of the lab's Samba AD DC in through the real
 login form behind configurable-http-proxy.
 
-The hub's jupyterhub_config.py below does with the values what z2jh's does (hub.services,
-hub.loadRoles, then hub.config into ``c``, then every hub.extraConfig snippet exec'd in order); only
-the pod-specific parts (ports, database, proxy) are replaced by loopback equivalents.
+The hub is tests/integration/hubs.py's: the values coalesced onto the chart's values.yaml and read by the
+lab's emulation of z2jh's jupyterhub_config.py (lab/hub/jupyterhub_config.py: hub.services,
+hub.loadRoles, then hub.config into ``c``, then every hub.extraConfig snippet exec'd in order), with
+loopback stand-ins for the pod-specific parts (ports, database, proxy).
 """
 import json
 import os
 import re
-import secrets
-import shlex
-import signal
-import socket
-import subprocess
 import time
 
 import pytest
-import requests
 import yaml
 
-from conftest import LAB_STATE, ROOT, lab_secret, require_lab, run_playbook
+from conftest import LAB_STATE, lab_secret, require_lab, run_playbook, z2jh_contract
+from hubs import Hub, free_ports, hub_runtime
+
+from ansible_collections.dsaas.platform.plugins.module_utils.z2jh import merge_values, schema_errors
 
 BASE = 'DC=lab,DC=dsaas,DC=test'
 GROUPS_OU = 'OU=Groups,OU=DSAAS,' + BASE
@@ -30,67 +28,6 @@ USERS_OU = 'OU=Users,OU=DSAAS,' + BASE
 ACCESS_DN = 'CN=dsaas-hub-access,' + GROUPS_OU
 ADMINS_DN = 'CN=dsaas-hub-admins,' + GROUPS_OU
 CA = os.path.join(LAB_STATE, 'ca', 'ca.pem')
-SHARED = os.path.join(os.path.dirname(ROOT), 'shared', 'contracts', 'z2jh')
-
-# What z2jh's jupyterhub_config.py does with hub.services, hub.loadRoles, hub.config and
-# hub.extraConfig (chart 4.4.0, files/hub/jupyterhub_config.py), after loopback stand-ins for the
-# settings the chart derives from the pod (ports, proxy, database).
-HUB_CONFIG = r'''
-import os
-
-import yaml
-
-with open(os.environ["DSAAS_HUB_VALUES"]) as f:
-    _values = yaml.safe_load(f)
-
-
-def get_config(key, default=None):
-    value = _values
-    for part in key.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return default
-        value = value[part]
-    return value
-
-
-# loopback stand-ins for what the chart takes from the pod and its Services
-c.JupyterHub.ip = "127.0.0.1"
-c.JupyterHub.port = int(os.environ["DSAAS_HUB_PORT"])
-c.JupyterHub.hub_ip = "127.0.0.1"
-c.JupyterHub.hub_port = int(os.environ["DSAAS_HUB_API_PORT"])
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:" + os.environ["DSAAS_HUB_PROXY_API_PORT"]
-c.ConfigurableHTTPProxy.command = [os.environ["DSAAS_HUB_CHP"]]
-c.JupyterHub.db_url = "sqlite:///" + os.path.join(os.environ["DSAAS_HUB_DIR"], "jupyterhub.sqlite")
-c.JupyterHub.cookie_secret_file = os.path.join(os.environ["DSAAS_HUB_DIR"], "cookie_secret")
-c.JupyterHub.cleanup_servers = False
-
-c.JupyterHub.services = []
-c.JupyterHub.load_roles = []
-for key, service in get_config("hub.services", {}).items():
-    service.setdefault("name", key)
-    service["api_token"] = service.pop("apiToken", None)
-    c.JupyterHub.services.append(service)
-for key, role in get_config("hub.loadRoles", {}).items():
-    role.setdefault("name", key)
-    c.JupyterHub.load_roles.append(role)
-
-# load hub.config values, except potentially seeded secrets already loaded
-for app, cfg in get_config("hub.config", {}).items():
-    if app == "JupyterHub":
-        cfg.pop("proxy_auth_token", None)
-        cfg.pop("cookie_secret", None)
-        cfg.pop("services", None)
-    elif app == "ConfigurableHTTPProxy":
-        cfg.pop("auth_token", None)
-    elif app == "CryptKeeper":
-        cfg.pop("keys", None)
-    c[app].update(cfg)
-
-# execute hub.extraConfig entries
-for key, config_py in sorted(get_config("hub.extraConfig", {}).items()):
-    print(f"Loading extra config: {key}")
-    exec(config_py)
-'''
 
 # The role's step: resolve both groups with ad_group_info, render the values with the filter.
 VALUES_PLAYBOOK = r'''
@@ -129,127 +66,6 @@ VALUES_PLAYBOOK = r'''
       ansible.builtin.debug:
         msg: "{{ dsaas_ad | dsaas.platform.jupyterhub_ad_auth(access_group.dn, admin_group.dn, mask_secrets=true) }}"
 '''
-
-
-def hub_runtime():
-    """DSAAS_HUB_* of the lab's jupyterhub runtime (from the environment or `lab/lab env`)."""
-    env = {key: value for key, value in os.environ.items() if key.startswith('DSAAS_HUB_')}
-    if 'DSAAS_HUB_JUPYTERHUB' not in env:
-        out = subprocess.run([os.path.join(ROOT, 'lab', 'lab'), 'env', 'jupyterhub'], capture_output=True,
-                             text=True, check=True).stdout
-        for line in out.splitlines():
-            for word in shlex.split(line)[1:] if line.startswith('export ') else []:
-                key, value = word.split('=', 1)
-                if key.startswith('DSAAS_HUB_'):
-                    env[key] = value
-    for key in ('DSAAS_HUB_JUPYTERHUB', 'DSAAS_HUB_CHP'):
-        if not os.access(env.get(key, ''), os.X_OK):
-            pytest.skip('lab jupyterhub runtime incomplete (%s): lab/lab up jupyterhub' % key)
-    return env
-
-
-def free_ports(count):
-    sockets = [socket.socket() for dummy in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(('127.0.0.1', 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
-class Hub:
-    """One JupyterHub process (with its configurable-http-proxy) on loopback, from a values document."""
-
-    def __init__(self, runtime, workdir, values):
-        self.dir = str(workdir)
-        self.token = secrets.token_hex(32)
-        values = dict(values)
-        hub = dict(values['hub'])
-        # the test's API client, the z2jh way: hub.services + hub.loadRoles
-        hub['services'] = {'dsaas-test': {'apiToken': self.token}}
-        hub['loadRoles'] = {'dsaas-test': {'services': ['dsaas-test'],
-                                           'scopes': ['admin:users', 'admin:auth_state', 'read:groups']}}
-        values['hub'] = hub
-        # holds the service account's password: 0600, removed when the hub stops
-        self.values_file = values_file = os.path.join(self.dir, 'values.yaml')
-        with open(os.open(values_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 'w') as handle:
-            yaml.safe_dump(values, handle)
-        config_file = os.path.join(self.dir, 'jupyterhub_config.py')
-        with open(config_file, 'w') as handle:
-            handle.write(HUB_CONFIG)
-        port, api_port, proxy_api_port = free_ports(3)
-        self.url = 'http://127.0.0.1:%d' % port
-        env = dict(os.environ, DSAAS_HUB_VALUES=values_file, DSAAS_HUB_DIR=self.dir, DSAAS_HUB_PORT=str(port),
-                   DSAAS_HUB_API_PORT=str(api_port), DSAAS_HUB_PROXY_API_PORT=str(proxy_api_port),
-                   DSAAS_HUB_CHP=runtime['DSAAS_HUB_CHP'],
-                   # auth_state encryption; the chart sets c.CryptKeeper.keys from its Secret instead
-                   JUPYTERHUB_CRYPT_KEY=secrets.token_hex(32))
-        env.pop('CONFIGPROXY_AUTH_TOKEN', None)
-        self.log_file = os.path.join(self.dir, 'jupyterhub.log')
-        self.log_handle = open(self.log_file, 'w')
-        self.process = subprocess.Popen([runtime['DSAAS_HUB_JUPYTERHUB'], '-f', config_file, '--debug'],
-                                        cwd=self.dir, env=env, stdout=self.log_handle, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self.stop()
-                raise AssertionError('jupyterhub exited with %s:\n%s' % (self.process.returncode, self.log()[-4000:]))
-            try:
-                if requests.get(self.url + '/hub/api', timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        raise AssertionError('jupyterhub did not answer on %s within 90 s:\n%s' % (self.url, self.log()[-4000:]))
-
-    def log(self):
-        with open(self.log_file) as handle:
-            return handle.read()
-
-    def stop(self):
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)  # the hub and the proxy it started, nothing else
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(10)
-        self.log_handle.close()
-        if os.path.exists(self.values_file):
-            os.remove(self.values_file)
-
-    def login(self, username, password):
-        """The login form, as a browser posts it: (session, response of the POST)."""
-        session = requests.Session()
-        page = session.get(self.url + '/hub/login', timeout=30)
-        assert page.status_code == 200, page.text
-        xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page.text).group(1)
-        form = {'username': username, 'password': password, '_xsrf': xsrf}
-        response = session.post(self.url + '/hub/login', data=form, allow_redirects=False, timeout=120)
-        return session, response
-
-    def whoami(self, session):
-        """The user of a browser session: /hub/api/user with the page's XSRF token, as the UI calls it."""
-        home = session.get(self.url + '/hub/home', timeout=30, allow_redirects=False)
-        if home.status_code != 200:
-            return None
-        xsrf = re.search(r'xsrf_token: "([^"]+)"', home.text) or re.search(r'name="_xsrf" value="([^"]+)"', home.text)
-        response = session.get(self.url + '/hub/api/user', headers={'X-XSRFToken': xsrf.group(1)}, timeout=30)
-        assert response.status_code == 200, response.text
-        return response.json()['name']
-
-    def user(self, name):
-        """The user model as an admin sees it (auth_state included), or None."""
-        response = requests.get(self.url + '/hub/api/users/' + name, timeout=30,
-                                headers={'Authorization': 'token ' + self.token})
-        if response.status_code == 404:
-            return None
-        assert response.status_code == 200, response.text
-        return response.json()
 
 
 class Directory:
@@ -505,22 +321,7 @@ def test_starttls_and_revocation_by_refresh_without_a_new_login(starttls_hub, di
 
 def test_values_validate_against_the_chart_schema(rendered):
     """Contract: the fragment merged onto the chart's defaults is accepted by z2jh 4.4.0's schema."""
-    if not os.path.isdir(SHARED):
-        pytest.skip('no ../shared/contracts/z2jh beside the checkout')
-    import jsonschema
-    with open(os.path.join(SHARED, 'values.schema.yaml')) as handle:
-        schema = yaml.safe_load(handle)
-    with open(os.path.join(SHARED, 'values.yaml')) as handle:
-        defaults = yaml.safe_load(handle)
-
-    def merge(base, extra):
-        for key, value in extra.items():
-            if isinstance(value, dict) and isinstance(base.get(key), dict):
-                merge(base[key], value)
-            else:
-                base[key] = value
-        return base
-
-    values = merge(defaults, json.loads(json.dumps(rendered['values'])))
-    jsonschema.validate(values, schema)
+    defaults, schema = z2jh_contract()
+    values = merge_values(defaults, json.loads(json.dumps(rendered['values'])))
+    assert schema_errors(values, schema) == []
     assert values['hub']['config']['JupyterHub']['authenticator_class'] == 'ldapauthenticator.LDAPAuthenticator'

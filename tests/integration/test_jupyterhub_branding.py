@@ -4,10 +4,10 @@
 * the module itself, run by ansible ad hoc (valid input, and every kind of bad input: one line, no values);
 * the z2jh 4.4 values schema (``../shared/contracts/z2jh``), over the chart's own values.yaml;
 * a real JupyterHub 5.5.0 process from the lab's hub runtime (``lab/lab up jupyterhub``) configured
-  from the values as z2jh does it (``hub.extraFiles`` written to their mountPath, ``hub.templatePaths``,
-  ``hub.templateVars``, ``hub.config``): its own template loader renders the login page, the home page
-  (a template override from the ``templates`` option) and an error page, and it serves the logo at
-  /hub/logo.
+  from the values as z2jh does it (tests/integration/hubs.py with lab/hub/jupyterhub_config.py:
+  ``hub.extraFiles`` written to their mountPath, ``hub.templatePaths``, ``hub.templateVars``,
+  ``hub.config``): its own template loader renders the login page, the home page (a template override
+  from the ``templates`` option) and an error page, and it serves the logo at /hub/logo.
 
 The sample logo is the lab's, inventories/lab/files/branding/logo.svg.
 """
@@ -16,23 +16,22 @@ import copy
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
-import time
 
 import pytest
+import requests
 import yaml
 
-from conftest import ROOT, lab_env, require_lab, run_module, run_playbook
+from conftest import ROOT, require_lab, run_module, run_playbook, z2jh_contract
+from hubs import Hub, hub_runtime
 
 from ansible_collections.dsaas.platform.plugins.module_utils.jupyterhub_branding import (
     JUPYTERHUB_VERSION,
     read_logo,
     render_branding,
 )
+from ansible_collections.dsaas.platform.plugins.module_utils.z2jh import merge_values, schema_errors
 
-CONTRACTS = os.path.join(os.path.dirname(ROOT), 'shared', 'contracts', 'z2jh')
 LOGO = os.path.join(ROOT, 'inventories', 'lab', 'files', 'branding', 'logo.svg')
 MODULE = 'dsaas.platform.jupyterhub_branding'
 
@@ -62,16 +61,6 @@ def rendered(files_dir=None, **overrides):
     if files_dir:
         args['files_dir'] = files_dir
     return render_branding(logo=logo, **args)
-
-
-def merge(base, extra):
-    out = copy.deepcopy(base)
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
 
 
 # --------------------------------------------------------------------------- the module, ad hoc ---
@@ -212,21 +201,12 @@ def test_playbook_passes_templates_as_written(tmp_path):
 # ------------------------------------------------------------------------------ the chart schema ---
 
 def test_values_validate_against_the_z2jh_schema():
-    jsonschema = pytest.importorskip('jsonschema')
-    if not os.path.isdir(CONTRACTS):
-        pytest.skip('%s is absent' % CONTRACTS)
-    with open(os.path.join(CONTRACTS, 'values.schema.yaml')) as handle:
-        schema = yaml.safe_load(handle)
-    with open(os.path.join(CONTRACTS, 'values.yaml')) as handle:
-        chart_values = yaml.safe_load(handle)
+    chart_values, schema = z2jh_contract()
     values = yaml.safe_load(yaml.safe_dump(rendered()))  # as helm gets it
-    validator = jsonschema.validators.validator_for(schema)(schema)
-    errors = ['%s: %s' % ('.'.join(str(p) for p in error.absolute_path), error.message)
-              for error in validator.iter_errors(merge(chart_values, values))]
-    assert errors == []
+    assert schema_errors(merge_values(chart_values, values), schema) == []
     # the schema does tell a bad extraFiles entry (both stringData and binaryData) from a good one
-    bad = merge(values, {'hub': {'extraFiles': {'dsaas-branding-logo': {'stringData': 'x'}}}})
-    assert list(validator.iter_errors(merge(chart_values, bad)))
+    bad = merge_values(values, {'hub': {'extraFiles': {'dsaas-branding-logo': {'stringData': 'x'}}}})
+    assert schema_errors(merge_values(chart_values, bad), schema)
 
 
 def test_extra_file_keys_are_secret_keys():
@@ -237,128 +217,27 @@ def test_extra_file_keys_are_secret_keys():
 
 # ------------------------------------------------------------------ a real JupyterHub renders it ---
 
-# What z2jh's jupyterhub_config.py (chart 4.4.0) does with the values this module renders:
-# hub.templatePaths / hub.templateVars -> JupyterHub.template_paths / template_vars, hub.config -> c;
-# the chart mounts hub.extraFiles at their mountPath (done by the test). Loopback stand-ins for the rest.
-HUB_CONFIG = r'''
-import json
-import os
-
-with open(os.environ["DSAAS_HUB_VALUES"]) as f:
-    _hub = json.load(f)["hub"]
-
-c.JupyterHub.ip = "127.0.0.1"
-c.JupyterHub.port = int(os.environ["DSAAS_HUB_PORT"])
-c.JupyterHub.hub_ip = "127.0.0.1"
-c.JupyterHub.hub_port = int(os.environ["DSAAS_HUB_API_PORT"])
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:" + os.environ["DSAAS_HUB_PROXY_API_PORT"]
-c.ConfigurableHTTPProxy.command = [os.environ["DSAAS_HUB_CHP"]]
-c.JupyterHub.db_url = "sqlite:///" + os.path.join(os.environ["DSAAS_HUB_DIR"], "jupyterhub.sqlite")
-c.JupyterHub.cookie_secret_file = os.path.join(os.environ["DSAAS_HUB_DIR"], "cookie_secret")
-c.JupyterHub.cleanup_servers = False
-c.JupyterHub.authenticator_class = "dummy"
-c.Authenticator.allow_all = True
-
-if _hub.get("templatePaths") is not None:
-    c.JupyterHub.template_paths = _hub["templatePaths"]
-if _hub.get("templateVars") is not None:
-    c.JupyterHub.template_vars = _hub["templateVars"]
-for app, cfg in _hub.get("config", {}).items():
-    c[app].update(cfg)
-'''
-
-
-def free_ports(count):
-    sockets = [socket.socket() for dummy in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(('127.0.0.1', 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
-def write_extra_files(hub_values):
-    """What the chart does with hub.extraFiles: each one at its mountPath."""
-    for entry in hub_values['extraFiles'].values():
-        os.makedirs(os.path.dirname(entry['mountPath']), exist_ok=True)
-        data = base64.b64decode(entry['binaryData']) if 'binaryData' in entry else entry['stringData'].encode()
-        with open(entry['mountPath'], 'wb') as handle:
-            handle.write(data)
-
-
 @pytest.fixture(scope='module')
 def hub(tmp_path_factory):
     require_lab('jupyterhub')
-    runtime = lab_env('jupyterhub')
-    for key in ('DSAAS_HUB_JUPYTERHUB', 'DSAAS_HUB_CHP'):
-        if not os.access(runtime.get(key, ''), os.X_OK):
-            pytest.skip('lab jupyterhub runtime incomplete (%s): lab/lab up jupyterhub' % key)
+    runtime = hub_runtime()
     version = subprocess.run([runtime['DSAAS_HUB_JUPYTERHUB'], '--version'], capture_output=True, text=True,
                              check=False).stdout.strip()
     if version != JUPYTERHUB_VERSION:
         pytest.skip('the lab hub runtime has JupyterHub %r, not %s' % (version, JUPYTERHUB_VERSION))
-    requests = pytest.importorskip('requests')
-
-    workdir = str(tmp_path_factory.mktemp('branding-hub'))
-    # the module's output, with the hub container's directory moved into the test's
-    run = module(dict(copy.deepcopy(ARGS), files_dir=os.path.join(workdir, 'share', 'dsaas')))
+    # the module's output as it is (files_dir in the hub container: the lab's hub puts the extraFiles under its
+    # directory and reads the paths there), on the chart's dummy authenticator letting everyone in
+    run = module(ARGS)
     assert not run.failed, run.output
-    values = run.result['z2jh_values']
-    write_extra_files(values['hub'])
-    with open(os.path.join(workdir, 'values.json'), 'w') as handle:
-        json.dump(values, handle)
-    with open(os.path.join(workdir, 'jupyterhub_config.py'), 'w') as handle:
-        handle.write(HUB_CONFIG)
-
-    port, api_port, proxy_api_port = free_ports(3)
-    url = 'http://127.0.0.1:%d' % port
-    env = dict(os.environ, DSAAS_HUB_VALUES=os.path.join(workdir, 'values.json'), DSAAS_HUB_DIR=workdir,
-               DSAAS_HUB_PORT=str(port), DSAAS_HUB_API_PORT=str(api_port),
-               DSAAS_HUB_PROXY_API_PORT=str(proxy_api_port), DSAAS_HUB_CHP=runtime['DSAAS_HUB_CHP'])
-    env.pop('CONFIGPROXY_AUTH_TOKEN', None)
-    log_file = os.path.join(workdir, 'jupyterhub.log')
-    with open(log_file, 'w') as log_handle:
-        process = subprocess.Popen([runtime['DSAAS_HUB_JUPYTERHUB'], '-f', 'jupyterhub_config.py'], cwd=workdir,
-                                   env=env, stdout=log_handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True)
-
-    def log():
-        with open(log_file) as handle:
-            return handle.read()[-4000:]
-
-    def stop():
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)  # the hub and the proxy it started, nothing else
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(10)
-
-    deadline = time.monotonic() + 90
-    while True:
-        if process.poll() is not None:
-            raise AssertionError('jupyterhub exited with %s:\n%s' % (process.returncode, log()))
-        try:
-            if requests.get(url + '/hub/api', timeout=2).status_code == 200:
-                break
-        except requests.RequestException:
-            pass
-        if time.monotonic() > deadline:
-            stop()
-            raise AssertionError('jupyterhub did not answer on %s within 90 s:\n%s' % (url, log()))
-        time.sleep(0.3)
-    try:
-        yield {'url': url, 'values': values, 'requests': requests, 'log': log}
-    finally:
-        stop()
+    values = merge_values(run.result['z2jh_values'], {'hub': {'config': {'Authenticator': {'allow_all': True}}}})
+    hub = Hub(runtime, tmp_path_factory.mktemp('branding-hub'), values)
+    yield hub
+    hub.stop()
 
 
 def test_login_page_is_branded(hub):
-    page = hub['requests'].get(hub['url'] + '/hub/login', timeout=30)
-    assert page.status_code == 200, hub['log']()
+    page = requests.get(hub.url + '/hub/login', timeout=30)
+    assert page.status_code == 200, hub.log()[-4000:]
     html = page.text
     assert '<title>DSaaS Lab &lt;Platform&gt;</title>' in html  # escaped by the hub's autoescaping
     assert '<h1 class="dsaas-login-heading">Data Science Platform of the Lab Hospital</h1>' in html
@@ -375,7 +254,7 @@ def test_login_page_is_branded(hub):
 
 
 def test_logo_is_served(hub):
-    response = hub['requests'].get(hub['url'] + '/hub/logo', timeout=30)
+    response = requests.get(hub.url + '/hub/logo', timeout=30)
     assert response.status_code == 200
     assert response.headers['Content-Type'].startswith('image/svg+xml')
     with open(LOGO, 'rb') as handle:
@@ -383,21 +262,16 @@ def test_logo_is_served(hub):
 
 
 def test_other_pages_get_the_page_branding(hub):
-    requests = hub['requests']
-    session = requests.Session()
-    login = session.get(hub['url'] + '/hub/login', timeout=30)
-    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', login.text).group(1)
-    response = session.post(hub['url'] + '/hub/login', data={'username': 'ada', 'password': 'x', '_xsrf': xsrf},
-                            allow_redirects=False, timeout=30)
+    session, response = hub.login('ada', 'x')
     assert response.status_code == 302, response.text
-    home = session.get(hub['url'] + '/hub/home', timeout=30)
-    assert home.status_code == 200, hub['log']()
+    home = session.get(hub.url + '/hub/home', timeout=30)
+    assert home.status_code == 200, hub.log()[-4000:]
     # the home.html override (templates option) with the stock page underneath, and page.html's footer
     assert 'id="dsaas-notice"' in home.text and 'Maintenance on DSaaS Lab &lt;Platform&gt;' in home.text
     assert 'id="start"' in home.text or 'Start My Server' in home.text
     assert '<a href="https://www.lab.dsaas.test/imprint">Imprint</a>' in home.text
     # a stock error page (error.html extends page.html: ours)
-    missing = session.get(hub['url'] + '/hub/no-such-page', timeout=30)
+    missing = session.get(hub.url + '/hub/no-such-page', timeout=30)
     assert missing.status_code == 404
     assert '<title>DSaaS Lab &lt;Platform&gt;</title>' in missing.text
     assert '<a href="/privacy">Privacy &amp; data protection</a>' in missing.text

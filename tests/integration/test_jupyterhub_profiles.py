@@ -20,15 +20,15 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import ROOT, run_module
+from conftest import run_module, z2jh_contract
 
 from ansible_collections.dsaas.platform.plugins.module_utils.jupyterhub_profiles import (
     EXTRA_CONFIG_KEY,
     KUBESPAWNER_TRAITS,
     render_profiles,
 )
+from ansible_collections.dsaas.platform.plugins.module_utils.z2jh import merge_values, schema_errors
 
-CONTRACTS = os.path.join(os.path.dirname(ROOT), 'shared', 'contracts', 'z2jh')
 CACHE = os.path.join(os.environ.get('XDG_CACHE_HOME') or os.path.expanduser('~/.cache'), 'dsaas-lab', 'jupyterhub')
 DIGEST = 'sha256:' + '0123456789abcdef' * 4
 
@@ -61,37 +61,18 @@ def rendered():
     return render_profiles(copy.deepcopy(PROFILES), **copy.deepcopy(COMMON))
 
 
-def merge(base, extra):
-    out = copy.deepcopy(base)
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
 # ------------------------------------------------------------------------------ (a) the contract ---
 
 def test_values_validate_against_the_z2jh_schema():
-    jsonschema = pytest.importorskip('jsonschema')
-    if not os.path.isdir(CONTRACTS):
-        pytest.skip('%s is absent' % CONTRACTS)
-    with open(os.path.join(CONTRACTS, 'values.schema.yaml')) as handle:
-        schema = yaml.safe_load(handle)
-    with open(os.path.join(CONTRACTS, 'values.yaml')) as handle:
-        chart_values = yaml.safe_load(handle)
+    chart_values, schema = z2jh_contract()
     values = rendered()
     # YAML round trip, as helm gets it
     values = yaml.safe_load(yaml.safe_dump(values))
-    merged = merge(chart_values, values)
-    validator = jsonschema.validators.validator_for(schema)(schema)
-    errors = ['%s: %s' % ('.'.join(str(p) for p in error.absolute_path), error.message)
-              for error in validator.iter_errors(merged)]
-    assert errors == []
+    merged = merge_values(chart_values, values)
+    assert schema_errors(merged, schema) == []
     assert merged['singleuser']['profileList'] == values['singleuser']['profileList']
     # and the chart's own values alone are valid (the test can tell valid from invalid)
-    assert list(validator.iter_errors(merge(chart_values, {'singleuser': {'profilelist': []}})))
+    assert schema_errors(merge_values(chart_values, {'singleuser': {'profilelist': []}}), schema)
 
 
 # ---------------------------------------------------------------------- (b) the hub code for real ---

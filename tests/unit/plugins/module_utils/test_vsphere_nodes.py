@@ -87,8 +87,8 @@ def test_changed_memory_reconfigures_one_vm_with_a_power_off():
     specs = nodes()
     vms = [vm(s) for s in specs]
     vms[4]['memory_mb'] = 4096
-    result = plan(specs, found(vms=vms, drs_rules={'anti': {'vms': ['cp-1', 'cp-2', 'cp-3'], 'mandatory': True,
-                                                             'enabled': True, 'affinity': False}}))
+    rule = {'vms': ['cp-1', 'cp-2', 'cp-3'], 'mandatory': True, 'enabled': True, 'affinity': False}
+    result = plan(specs, found(vms=vms, drs_rules={'anti': rule}))
     assert [n['action'] for n in result['nodes']] == ['none'] * 4 + ['reconfigure']
     assert result['nodes'][4]['changes'] == {'memory_mb': {'before': 4096, 'after': 8192}}
     assert result['nodes'][4]['power_off'] is True and result['changes'] == 1
