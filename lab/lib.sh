@@ -207,3 +207,49 @@ lab_daemon() {
   setsid "$@" </dev/null >>"$log" 2>&1 &
   printf '%s\n' "$!" >"$pidfile"
 }
+
+# --- Cached Python runtimes (the hub's, the notebook's) --------------------------------------------
+# lab_find_python X.Y: prints the interpreter of exactly Python X.Y: pythonX.Y on PATH, else the
+# newest pyenv X.Y.*; returns 1 (printing nothing) when there is none.
+lab_find_python() {
+  local want=$1 py pyenv=()
+  mapfile -t pyenv < <(printf '%s\n' "$HOME/.pyenv/versions/$want".*/bin/python3 | sort -V -r)
+  for py in "python$want" "${pyenv[@]}"; do
+    if command -v "$py" >/dev/null 2>&1 \
+      && "$py" -c "import sys; assert '%d.%d' % sys.version_info[:2] == '$want'" 2>/dev/null; then
+      command -v "$py"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# lab_runtime_key PYTHON TEXT...: a 16-hex cache key from the texts given (requirement lines, versions,
+# recipe numbers; each one or more lines) and the exact version of PYTHON.
+lab_runtime_key() {
+  local py=$1 ver
+  shift
+  ver=$("$py" -c 'import platform; print(platform.python_version())')
+  { printf '%s\n' "$@"; echo "python=$ver"; } | sha256sum | cut -c1-16
+}
+
+# lab_cached_runtime DIR BUILD_FUNCTION [ARG...]: makes sure the cache entry DIR is complete.
+# A complete entry has DIR/.complete (written last); otherwise, under a lock beside DIR (one build
+# per entry even when two checkouts start at once: the second waits, then finds it), DIR is emptied
+# and `BUILD_FUNCTION DIR [ARG...]` builds it in place (a venv cannot be moved). A build function
+# that fails removes nothing itself: DIR is removed here, so an interrupted or failed build is
+# rebuilt, never reused. Returns the build function's status.
+lab_cached_runtime() {
+  local dir=$1 build=$2 lock rc=0
+  shift 2
+  [ -e "$dir/.complete" ] && return 0
+  mkdir -p "$(dirname "$dir")"
+  exec {lock}>"$(dirname "$dir")/.lock"
+  flock "$lock"
+  if [ ! -e "$dir/.complete" ]; then
+    rm -rf "$dir" && mkdir -p "$dir"
+    if "$build" "$dir" "$@"; then touch "$dir/.complete"; else rc=$?; rm -rf "$dir"; fi
+  fi
+  exec {lock}>&-
+  return $rc
+}
