@@ -19,6 +19,7 @@ import yaml
 from conftest import lab_secret, run_playbook
 from drives import NOBODY, make_lab
 from test_drives_notebook import Server, names
+from test_hub_ad_login import USERS_OU, Directory
 from test_jupyterhub import PLAYBOOK, VALUES, Browser, get_json, kubectl
 
 SERVER_CONFIG = 'jupyter_server_config.py'
@@ -206,3 +207,31 @@ def test_kdc_not_answering_at_login_keeps_login_and_server_and_says_why(dead_kdc
     finally:
         carol.stop()
         clean('carol')
+
+
+# userAccountControl NORMAL_ACCOUNT | USE_DES_KEY_ONLY: the directory still takes the password (the LDAP bind of the
+# login works), the KDC refuses every ticket: "KDC has no support for encryption type".
+NORMAL_ACCOUNT = 0x200
+USE_DES_KEY_ONLY = 0x200000
+
+
+def test_user_whose_ticket_the_kdc_refuses_logs_in_and_the_drive_says_why(deployed, password):
+    directory = Directory()
+    erin = 'CN=erin,' + USERS_OU
+    before = directory.account_control(erin)
+    assert before == NORMAL_ACCOUNT, before
+    try:
+        directory.account_control(erin, NORMAL_ACCOUNT | USE_DES_KEY_ONLY)
+        user = Browser('erin', password)
+        assert user.login.status_code == 302, 'the login itself must still work'
+        pod, secret = spawn(user)
+        try:
+            env = environment(pod['spec']['containers'][0])
+            assert env['DSAAS_DRIVES_STATUS'].startswith('log in again:'), env['DSAAS_DRIVES_STATUS']
+            assert 'encryption type' in env['DSAAS_DRIVES_STATUS'], env['DSAAS_DRIVES_STATUS']
+            assert secret is None
+        finally:
+            user.stop()
+            clean('erin')
+    finally:
+        directory.account_control(erin, before)

@@ -99,6 +99,17 @@ class Directory:
         finally:
             conn.unbind()
 
+    def account_control(self, user_dn, value=None):
+        """The account's userAccountControl; set to VALUE first when given."""
+        conn = self.connect()
+        try:
+            if value is not None:
+                assert conn.modify(user_dn, {'userAccountControl': [(self.ldap3.MODIFY_REPLACE, [value])]}), conn.result
+            conn.search(user_dn, '(objectClass=user)', search_scope=self.ldap3.BASE, attributes=['userAccountControl'])
+            return int(conn.entries[0].userAccountControl.value)
+        finally:
+            conn.unbind()
+
     def remove(self, group_dn, member_dn):
         self.change(group_dn, self.ldap3.MODIFY_DELETE, member_dn)
 
