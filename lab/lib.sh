@@ -233,6 +233,9 @@ lab_runtime_key() {
   { printf '%s\n' "$@"; echo "python=$ver"; } | sha256sum | cut -c1-16
 }
 
+# lab_runtime_linked DIR LINK: the runtime in DIR is complete and LINK (in this checkout's state) points to it.
+lab_runtime_linked() { [ -e "$1/.complete" ] && [ "$(readlink "$2" 2>/dev/null)" = "$1" ]; }
+
 # lab_cached_runtime DIR BUILD_FUNCTION [ARG...]: makes sure the cache entry DIR is complete.
 # A complete entry has DIR/.complete (written last); otherwise, under a lock beside DIR (one build
 # per entry even when two checkouts start at once: the second waits, then finds it), DIR is emptied

@@ -85,7 +85,7 @@ _jupyterhub_dir() {
 jupyterhub_running() {
   local dir
   dir=$(_jupyterhub_dir) || return 1
-  [ -e "$dir/.complete" ] && [ "$(readlink "$JUPYTERHUB_LINK" 2>/dev/null)" = "$dir" ]
+  lab_runtime_linked "$dir" "$JUPYTERHUB_LINK"
 }
 
 # _jupyterhub_build DIR PYTHON: the venv and the proxy into DIR (called by lab_cached_runtime, under its lock).

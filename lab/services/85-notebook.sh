@@ -44,7 +44,7 @@ _notebook_dir() {
 notebook_running() {
   local dir
   dir=$(_notebook_dir) || return 1
-  [ -e "$dir/.complete" ] && [ "$(readlink "$NOTEBOOK_LINK" 2>/dev/null)" = "$dir" ]
+  lab_runtime_linked "$dir" "$NOTEBOOK_LINK"
 }
 
 # _notebook_build DIR PYTHON: the venv into DIR (called by lab_cached_runtime, under its lock).

@@ -17,25 +17,24 @@ from ansible_collections.dsaas.platform.plugins.module_utils.krb5_drives import 
     render,
     validate_drives,
 )
+from ansible_collections.dsaas.platform.plugins.module_utils.z2jh import plain
 
 
-def _plain(value):
-    if isinstance(value, dict):
-        return dict((to_native(k), _plain(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
+def _plain_data(value):
+    return plain(value, to_native)
+
+
 
 
 def jupyterhub_drives_errors(drives, kerberos=None, ad=None, mode='userland'):
     """Every problem of the drive mapping and the Kerberos settings, one line each (empty: fine)."""
-    return drives_errors(_plain(drives), _plain(kerberos or {}), _plain(ad or {}), mode=mode)
+    return drives_errors(_plain_data(drives), _plain_data(kerberos or {}), _plain_data(ad or {}), mode=mode)
 
 
 def jupyterhub_drives(drives, kerberos=None, ad=None, namespace='dsaas-jupyterhub', mode='userland'):
     """{values, configmap, krb5_conf, kerberos, drives, groups} for the jupyterhub role."""
     try:
-        return render(_plain(drives), _plain(kerberos or {}), _plain(ad or {}), namespace=namespace, mode=mode)
+        return render(_plain_data(drives), _plain_data(kerberos or {}), _plain_data(ad or {}), namespace=namespace, mode=mode)
     except DrivesError as exc:
         raise AnsibleFilterError(to_native(exc))
 
@@ -44,7 +43,7 @@ def jupyterhub_drives_csi(drives, user, uid=1000, namespace='dsaas-jupyterhub', 
     """The csi-driver-smb PersistentVolume and claim of every drive, for one user (the user's slug)."""
     try:
         manifests = []
-        for drive in validate_drives(_plain(drives)):
+        for drive in validate_drives(_plain_data(drives)):
             manifests.extend(csi_manifests(drive, user, uid, namespace, gid=gid, capacity=capacity))
         return manifests
     except (DrivesError, TypeError, ValueError) as exc:

@@ -13,31 +13,29 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.dsaas.platform.plugins.module_utils.z2jh import (
     PlatformValuesError,
     merge_values,
+    plain,
     platform_values,
     schema_errors,
 )
 
 
-def _plain(value):
-    """Ansible's lazy/tagged containers as plain dicts and lists, which jsonschema walks safely."""
-    if isinstance(value, dict):
-        return dict((to_native(k), _plain(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
+def _plain_data(value):
+    return plain(value, to_native)
+
+
 
 
 def z2jh_values_errors(values, schema, defaults=None):
     """Violations of the chart schema by ``values`` coalesced onto the chart's ``defaults``, as ``$.path: message``."""
     if not isinstance(schema, dict):
         raise AnsibleFilterError('z2jh_values_errors: the schema must be a dictionary (the parsed values.schema.json)')
-    return schema_errors(merge_values(_plain(defaults or {}), _plain(values or {})), _plain(schema))
+    return schema_errors(merge_values(_plain_data(defaults or {}), _plain_data(values or {})), _plain_data(schema))
 
 
 def jupyterhub_platform_values(settings, chart_defaults=None):
     """The values the jupyterhub role sets itself (hub.db, culling, storage, policies, proxy, registry)."""
     try:
-        return platform_values(_plain(settings or {}), _plain(chart_defaults or {}))
+        return platform_values(_plain_data(settings or {}), _plain_data(chart_defaults or {}))
     except PlatformValuesError as exc:
         raise AnsibleFilterError(to_native(exc))
 

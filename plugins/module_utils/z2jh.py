@@ -23,6 +23,16 @@ except ImportError:  # pragma: no cover - reported by schema_errors
     jsonschema = None
 
 
+def plain(value, text=str):
+    """Ansible's lazy/tagged containers as plain dicts and lists (keys made ``text``), which jsonschema and the
+    renderers walk safely."""
+    if isinstance(value, dict):
+        return dict((text(k), plain(v, text)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [plain(v, text) for v in value]
+    return value
+
+
 def merge_values(defaults, *fragments):
     """A new document: every fragment coalesced, in order, onto a copy of ``defaults``."""
     merged = copy.deepcopy(defaults) if defaults else {}

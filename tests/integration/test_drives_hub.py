@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from conftest import LAB_STATE, require_lab, run_playbook
+from test_jupyterhub import deployed  # noqa: F401  pylint: disable=unused-import  (the module's fixture)
 from test_jupyterhub import HUB_PID, KUBECONFIG, NAMESPACE, PLAYBOOK, VALUES, _lab_path, fingerprint
 
 HUB_LOG = os.path.join(LAB_STATE, 'hub', 'jupyterhub.log')
@@ -31,19 +32,6 @@ def configmap_version():
     return kubectl('-n', NAMESPACE, 'get', 'configmap', CONFIGMAP, '-o', 'jsonpath={.metadata.resourceVersion}').stdout
 
 
-@pytest.fixture(scope='module')
-def deployed():
-    for service in ('samba-ad', 'postgresql', 'kubernetes', 'jupyterhub'):
-        require_lab(service)
-    first = run_playbook(PLAYBOOK)
-    assert first.rc == 0, first.output[-6000:]
-    second = run_playbook(PLAYBOOK)
-    assert second.rc == 0, second.output[-6000:]
-    check = run_playbook(PLAYBOOK, None, '--check', '--diff')
-    assert check.rc == 0, check.output[-6000:]
-    with open(VALUES) as handle:
-        values = yaml.safe_load(handle)
-    return {'first': first, 'second': second, 'check': check, 'values': values}
 
 
 def test_second_run_and_check_change_nothing(deployed):

@@ -19,6 +19,7 @@ import uuid
 import pytest
 
 from conftest import lab_env, lab_secret, require_lab, run_playbook
+from test_lab_vcsim import wait
 
 pytest.importorskip('pyVmomi')
 from pyVim.connect import Disconnect, SmartConnect  # noqa: E402  pylint: disable=wrong-import-position
@@ -46,13 +47,6 @@ EXTRA = {
 }
 
 
-def wait(task, timeout=60):
-    deadline = time.time() + timeout
-    while task.info.state in ('queued', 'running'):
-        assert time.time() < deadline, 'task %s still %s' % (task, task.info.state)
-        time.sleep(0.1)
-    assert task.info.state == 'success', task.info.error
-    return task.info.result
 
 
 def objects(si, kind):
