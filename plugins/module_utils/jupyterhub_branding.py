@@ -135,6 +135,8 @@ PAGE_TEMPLATE = '''\
       --bs-btn-disabled-border-color: var(--dsaas-primary);
     }
     .dsaas-login-heading { color: var(--dsaas-primary); }
+    .auth-form-header { background-color: var(--dsaas-primary); color: var(--dsaas-on-primary); }
+    .form-control:focus { border-color: var(--dsaas-primary); }
     {%- endif %}
     .dsaas-login-intro { text-align: center; margin-bottom: 1.5rem; }
     .dsaas-login-message { white-space: pre-line; }

@@ -289,6 +289,8 @@ def test_login_page_in_headless_chromium_shows_logo_heading_links_and_logs_in(de
     heading = chromium.find_element(By.CSS_SELECTOR, 'h1')
     assert heading.text == HEADING and heading.is_displayed()
     assert heading.value_of_css_property('color') == 'rgba(0, 90, 156, 1)'  # the primary colour, #005a9c
+    form_header = chromium.find_element(By.CSS_SELECTOR, '.auth-form-header')
+    assert form_header.value_of_css_property('background-color') == 'rgba(0, 90, 156, 1)'
     for title, url in LINKS.items():
         link = chromium.find_element(By.LINK_TEXT, title)
         assert link.get_attribute('href') == url and link.is_displayed()
