@@ -32,8 +32,6 @@ def configmap_version():
     return kubectl('-n', NAMESPACE, 'get', 'configmap', CONFIGMAP, '-o', 'jsonpath={.metadata.resourceVersion}').stdout
 
 
-
-
 def test_second_run_and_check_change_nothing(deployed):
     assert deployed['second'].recap()['changed'] == '0', deployed['second'].output[-3000:]
     assert deployed['check'].recap()['changed'] == '0', deployed['check'].output[-3000:]

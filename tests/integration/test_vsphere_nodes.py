@@ -47,8 +47,6 @@ EXTRA = {
 }
 
 
-
-
 def objects(si, kind):
     """(name, object) of every object of kind; objects that others delete meanwhile are left out."""
     content = si.RetrieveContent()
