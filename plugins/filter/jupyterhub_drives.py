@@ -24,8 +24,6 @@ def _plain_data(value):
     return plain(value, to_native)
 
 
-
-
 def jupyterhub_drives_errors(drives, kerberos=None, ad=None, mode='userland'):
     """Every problem of the drive mapping and the Kerberos settings, one line each (empty: fine)."""
     return drives_errors(_plain_data(drives), _plain_data(kerberos or {}), _plain_data(ad or {}), mode=mode)

@@ -23,8 +23,6 @@ def _plain_data(value):
     return plain(value, to_native)
 
 
-
-
 def z2jh_values_errors(values, schema, defaults=None):
     """Violations of the chart schema by ``values`` coalesced onto the chart's ``defaults``, as ``$.path: message``."""
     if not isinstance(schema, dict):
