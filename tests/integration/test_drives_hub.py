@@ -14,9 +14,10 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import LAB_STATE, require_lab, run_playbook
-from test_jupyterhub import deployed  # noqa: F401  pylint: disable=unused-import  (the module's fixture)
-from test_jupyterhub import HUB_PID, KUBECONFIG, NAMESPACE, PLAYBOOK, VALUES, _lab_path, fingerprint
+from conftest import LAB_STATE, run_playbook
+# the module's fixture: the playbook run, run again and run in check mode
+from test_jupyterhub import deployed  # noqa: F401  pylint: disable=unused-import
+from test_jupyterhub import HUB_PID, KUBECONFIG, NAMESPACE, PLAYBOOK, _lab_path, fingerprint
 
 HUB_LOG = os.path.join(LAB_STATE, 'hub', 'jupyterhub.log')
 CONFIGMAP = 'dsaas-krb5-conf'

@@ -13,7 +13,6 @@ a baseline snapshot with pyvmomi; VMs have no VMware Tools, so the lab powers of
 """
 import json
 import ssl
-import time
 import uuid
 
 import pytest
