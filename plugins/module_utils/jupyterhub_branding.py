@@ -135,7 +135,7 @@ PAGE_TEMPLATE = '''\
       --bs-btn-disabled-border-color: var(--dsaas-primary);
     }
     .dsaas-login-heading { color: var(--dsaas-primary); }
-    .auth-form-header { background-color: var(--dsaas-primary); color: var(--dsaas-on-primary); }
+    #login-main .auth-form-header { background: var(--dsaas-primary); color: var(--dsaas-on-primary); }
     .form-control:focus { border-color: var(--dsaas-primary); }
     {%- endif %}
     .dsaas-login-intro { text-align: center; margin-bottom: 1.5rem; }
