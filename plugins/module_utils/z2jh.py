@@ -199,10 +199,3 @@ def platform_values(settings, chart_defaults=None):
         values['imagePullSecrets'] = list(settings['image_pull_secrets'])
     return merge_values(values, mirrored_images(chart_defaults or {}, settings.get('registry_mirror')))
 
-
-# Where the role's values hold secrets, for masked output.
-SECRET_PATHS = (
-    ('hub', 'db', 'password'),
-    ('imagePullSecret', 'password'),
-    ('hub', 'config', 'LDAPAuthenticator', 'lookup_dn_search_password'),
-)

@@ -9,7 +9,6 @@ end to end elsewhere (it needs the lab's SMB share and the notebook runtime).
 import json
 import os
 import re
-import subprocess
 
 import pytest
 import yaml
@@ -17,20 +16,15 @@ import yaml
 from conftest import LAB_STATE, run_playbook
 # the module's fixture: the playbook run, run again and run in check mode
 from test_jupyterhub import deployed  # noqa: F401  pylint: disable=unused-import
-from test_jupyterhub import HUB_PID, KUBECONFIG, NAMESPACE, PLAYBOOK, _lab_path, fingerprint
+from test_jupyterhub import HUB_PID, NAMESPACE, PLAYBOOK, fingerprint, kubectl
 
 HUB_LOG = os.path.join(LAB_STATE, 'hub', 'jupyterhub.log')
 CONFIGMAP = 'dsaas-krb5-conf'
 DRIVE = {'name': 'research', 'group': 'dsaas-researchers', 'path': '\\\\localhost\\dfs\\research'}
 
 
-def kubectl(*args, stdin=None):
-    return subprocess.run(['kubectl', '--kubeconfig', KUBECONFIG] + list(args), input=stdin, capture_output=True,
-                          text=True, check=False, env=dict(os.environ, PATH=_lab_path()))
-
-
 def configmap_version():
-    return kubectl('-n', NAMESPACE, 'get', 'configmap', CONFIGMAP, '-o', 'jsonpath={.metadata.resourceVersion}').stdout
+    return kubectl('get', 'configmap', CONFIGMAP, '-o', 'jsonpath={.metadata.resourceVersion}').stdout
 
 
 def test_second_run_and_check_change_nothing(deployed):
@@ -39,7 +33,7 @@ def test_second_run_and_check_change_nothing(deployed):
 
 
 def test_configmap_holds_the_krb5_conf(deployed):
-    result = kubectl('-n', NAMESPACE, 'get', 'configmap', CONFIGMAP, '-o', 'json')
+    result = kubectl('get', 'configmap', CONFIGMAP, '-o', 'json')
     assert result.returncode == 0, result.stderr
     conf = json.loads(result.stdout)['data']['krb5.conf']
     assert '\tdefault_realm = LAB.DSAAS.TEST\n' in conf
@@ -103,11 +97,11 @@ def test_csi_variant_is_accepted_by_the_api_server(deployed):
     for drive in validate_drives([DRIVE]):
         manifests.extend(csi_manifests(drive, 'carol', 1000, NAMESPACE))
     document = yaml.safe_dump_all(manifests)
-    result = kubectl('apply', '--dry-run=server', '-f', '-', stdin=document)
+    result = kubectl('apply', '--dry-run=server', '-f', '-', stdin=document, namespace=None)
     assert result.returncode == 0, result.stderr
     assert re.search(r'persistentvolume/\S+ created \(server dry run\)', result.stdout), result.stdout
     assert re.search(r'persistentvolumeclaim/dsaas-smb-research-carol created \(server dry run\)', result.stdout)
-    assert kubectl('-n', NAMESPACE, 'get', 'pvc', 'dsaas-smb-research-carol').returncode != 0  # nothing was created
+    assert kubectl('get', 'pvc', 'dsaas-smb-research-carol').returncode != 0  # nothing was created
 
 
 def test_csi_mode_runs_the_dry_run_in_the_role(deployed):

@@ -6,6 +6,7 @@ logins against the lab's Samba AD DC, KubeSpawner creating user pods and volumes
 the hub database in the lab's PostgreSQL. The login page is also checked in headless Chromium (Debian's
 chromium + chromedriver), which saves a screenshot.
 """
+import functools
 import hashlib
 import json
 import os
@@ -17,7 +18,7 @@ import pytest
 import requests
 import yaml
 
-from conftest import LAB_STATE, ROOT, lab_secret, require_lab, run_playbook, z2jh_contract
+from conftest import LAB_STATE, ROOT, lab_env, lab_secret, require_lab, run_playbook, z2jh_contract
 
 PLAYBOOK = 'playbooks/jupyterhub.yml'
 HUB = 'http://127.0.0.1:18000'
@@ -30,17 +31,17 @@ CHART_DIR = os.path.join(ROOT, 'roles', 'jupyterhub', 'files', 'z2jh-4.4.0')
 ARTIFACTS = os.environ.get('DSAAS_TEST_ARTIFACTS') or os.path.join(LAB_STATE, 'artifacts')
 
 
-def kubectl(*args):
-    return subprocess.run(['kubectl', '--kubeconfig', KUBECONFIG, '-n', NAMESPACE] + list(args),
-                          capture_output=True, text=True, check=False, env=dict(os.environ, PATH=_lab_path()))
-
-
+@functools.lru_cache(maxsize=None)
 def _lab_path():
-    # kubectl is the lab's (lab/lab env puts its folder on PATH)
-    out = subprocess.run([os.path.join(ROOT, 'lab', 'lab'), 'env', 'kubernetes'], capture_output=True, text=True,
-                         check=True).stdout
-    match = re.search(r"^export PATH=(\S+):", out, re.M)
-    return (match.group(1).strip("'\"") + os.pathsep if match else '') + os.environ['PATH']
+    """PATH with the lab's kubectl first (lab/lab env puts its folder there)."""
+    return lab_env('kubernetes')['PATH']
+
+
+def kubectl(*args, stdin=None, namespace=NAMESPACE):
+    """kubectl of the lab against the lab API, in the hub's namespace unless namespace is None."""
+    scope = ['-n', namespace] if namespace else []
+    return subprocess.run(['kubectl', '--kubeconfig', KUBECONFIG] + scope + list(args), input=stdin,
+                          capture_output=True, text=True, check=False, env=dict(os.environ, PATH=_lab_path()))
 
 
 def get_json(*args):
@@ -56,9 +57,7 @@ def fingerprint():
                 return hashlib.sha256(handle.read()).hexdigest()
         except OSError:
             return None
-    namespace = subprocess.run(['kubectl', '--kubeconfig', KUBECONFIG, 'get', 'namespace', NAMESPACE, '-o',
-                                'jsonpath={.metadata.resourceVersion}'], capture_output=True, text=True,
-                               env=dict(os.environ, PATH=_lab_path()), check=False).stdout
+    namespace = kubectl('get', 'namespace', NAMESPACE, '-o', 'jsonpath={.metadata.resourceVersion}', namespace=None).stdout
     return {'values': read(VALUES), 'hub': read(HUB_PID), 'namespace': namespace}
 
 
@@ -161,9 +160,7 @@ def test_values_carry_the_platform_settings(deployed):
 
 
 def test_namespace_enforces_pod_security_restricted(deployed):
-    namespace = json.loads(subprocess.run(['kubectl', '--kubeconfig', KUBECONFIG, 'get', 'namespace', NAMESPACE,
-                                           '-o', 'json'], capture_output=True, text=True, check=True,
-                                          env=dict(os.environ, PATH=_lab_path())).stdout)
+    namespace = json.loads(kubectl('get', 'namespace', NAMESPACE, '-o', 'json', namespace=None).stdout)
     assert namespace['metadata']['labels']['pod-security.kubernetes.io/enforce'] == 'restricted'
 
 
