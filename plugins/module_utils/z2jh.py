@@ -198,4 +198,3 @@ def platform_values(settings, chart_defaults=None):
     if settings.get('image_pull_secrets'):
         values['imagePullSecrets'] = list(settings['image_pull_secrets'])
     return merge_values(values, mirrored_images(chart_defaults or {}, settings.get('registry_mirror')))
-
